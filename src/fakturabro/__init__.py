@@ -1,0 +1,1 @@
+"""fakturabro: invoicing for Swedish tradespeople, integrated with Visma eEkonomi."""

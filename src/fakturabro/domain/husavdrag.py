@@ -1,0 +1,192 @@
+"""Husavdrag: the tax reductions a private buyer gets on the invoice for ROT, RUT and grön teknik.
+
+The performing company deducts the reduction on the invoice and claims it from Skatteverket afterwards.
+Rates and caps change by law (ROT was 50 % for payments 12 May–31 Dec 2025), so they are dated data in
+``RATE_PERIODS``, looked up by date, never constants inside the computation.
+
+Base of the reduction (shared/tax/SWEDISH-TAX-RULES.md §1–2):
+- ROT and RUT: labour cost including VAT, on rows of kind labour with a ROT/RUT work type.
+- Grön teknik: labour and material including VAT, on rows marked with a green installation type, each
+  type at its own rate (solar cells 15 %, battery storage and charging points 50 % in 2026).
+The reduction is split between the buyers by their share, in whole kronor rounded down (Skatteverket takes
+whole kronor and a claim must never exceed the rate), and each buyer's part is capped at the yearly cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from fakturabro.domain.money import ZERO, floor_kronor, percent_of
+
+
+class HusavdragKind(StrEnum):
+    ROT = "rot"
+    RUT = "rut"
+    GREEN = "green"  # grön teknik
+
+    @property
+    def label(self) -> str:
+        return {"rot": "ROT-avdrag", "rut": "RUT-avdrag", "green": "Grön teknik"}[self.value]
+
+
+class HouseWorkType(StrEnum):
+    """Work categories as Skatteverket names them (the claim file's ``UtfortArbete`` elements)."""
+
+    # ROT
+    BYGG = "bygg"
+    EL = "el"
+    GLAS_PLATARBETE = "glas_platarbete"
+    MARK_DRANERINGSARBETE = "mark_draneringsarbete"
+    MURNING = "murning"
+    MALNING_TAPETSERING = "malning_tapetsering"
+    VVS = "vvs"
+    # RUT
+    STADNING = "stadning"
+    KLAD_OCH_TEXTILVARD = "klad_och_textilvard"
+    SNOSKOTTNING = "snoskottning"
+    TRADGARDSARBETE = "tradgardsarbete"
+    BARNPASSNING = "barnpassning"
+    PERSONLIG_OMSORG = "personlig_omsorg"
+    FLYTTJANSTER = "flyttjanster"
+    IT_TJANSTER = "it_tjanster"
+    REPARATION_AV_VITVAROR = "reparation_av_vitvaror"
+    MOBLERING = "moblering"
+    TILLSYN_AV_BOSTAD = "tillsyn_av_bostad"
+    TRANSPORT_TILL_FORSALJNING = "transport_till_forsaljning"
+    TVATT_VID_TVATTINRATTNING = "tvatt_vid_tvattinrattning"
+    # Grön teknik
+    SOLCELLER = "solceller"
+    ENERGILAGRING = "energilagring"
+    LADDPUNKT = "laddpunkt"
+
+    @property
+    def kind(self) -> HusavdragKind:
+        if self in _ROT_TYPES:
+            return HusavdragKind.ROT
+        if self in _GREEN_TYPES:
+            return HusavdragKind.GREEN
+        return HusavdragKind.RUT
+
+
+_ROT_TYPES = frozenset(
+    {
+        HouseWorkType.BYGG,
+        HouseWorkType.EL,
+        HouseWorkType.GLAS_PLATARBETE,
+        HouseWorkType.MARK_DRANERINGSARBETE,
+        HouseWorkType.MURNING,
+        HouseWorkType.MALNING_TAPETSERING,
+        HouseWorkType.VVS,
+    }
+)
+_GREEN_TYPES = frozenset({HouseWorkType.SOLCELLER, HouseWorkType.ENERGILAGRING, HouseWorkType.LADDPUNKT})
+
+
+@dataclass(frozen=True)
+class RatePeriod:
+    """One scheme's rate and yearly cap per buyer, for payments from ``start`` to ``end`` inclusive."""
+
+    scheme: str  # "rot", "rut", or a green HouseWorkType value
+    start: date
+    end: date | None
+    percent: Decimal
+    cap_per_person: Decimal
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def _period(scheme: str, start: str, end: str | None, percent: str, cap: str) -> RatePeriod:
+    return RatePeriod(
+        scheme,
+        date.fromisoformat(start),
+        date.fromisoformat(end) if end else None,
+        Decimal(percent),
+        Decimal(cap),
+    )
+
+
+# Sources: shared/tax/SWEDISH-TAX-RULES.md §0, §1.1, §2. Re-check against skatteverket.se every tax year.
+RATE_PERIODS: tuple[RatePeriod, ...] = (
+    _period("rot", "2021-01-01", "2024-06-30", "30", "50000"),
+    _period("rot", "2024-07-01", "2024-12-31", "30", "75000"),  # prop. 2023/24:86, separate caps
+    _period("rot", "2025-01-01", "2025-05-11", "30", "50000"),
+    _period("rot", "2025-05-12", "2025-12-31", "50", "50000"),  # prop. 2024/25:156, temporary raise
+    _period("rot", "2026-01-01", None, "30", "50000"),
+    _period("rut", "2021-01-01", None, "50", "75000"),
+    _period("solceller", "2021-01-01", "2022-12-31", "15", "50000"),
+    _period("solceller", "2023-01-01", "2025-06-30", "20", "50000"),  # prop. 2022/23:15
+    _period("solceller", "2025-07-01", None, "15", "50000"),  # prop. 2024/25:109
+    _period("energilagring", "2021-01-01", None, "50", "50000"),
+    _period("laddpunkt", "2021-01-01", None, "50", "50000"),
+)
+
+
+class NoRateForDate(LookupError):
+    """No husavdrag rate is known for the scheme on that date (before 2021, or a gap in the table)."""
+
+
+def rate_for(scheme: str, day: date, periods: Sequence[RatePeriod] = RATE_PERIODS) -> RatePeriod:
+    for period in periods:
+        if period.scheme == scheme and period.covers(day):
+            return period
+    raise NoRateForDate(f"Inget skatteavdrag för {scheme} är känt för {day.isoformat()}")
+
+
+def scheme_of(work_type: HouseWorkType) -> str:
+    """ROT and RUT have one rate for all their work types; each green installation type has its own."""
+    kind = work_type.kind
+    return work_type.value if kind is HusavdragKind.GREEN else kind.value
+
+
+@dataclass(frozen=True)
+class DeductionBase:
+    """An amount incl. VAT that the reduction is computed on, with the work type it belongs to."""
+
+    work_type: HouseWorkType
+    amount_incl_vat: Decimal
+
+
+@dataclass(frozen=True)
+class Deduction:
+    total: Decimal
+    per_person: tuple[Decimal, ...]
+    uncapped: Decimal
+
+
+def compute_deduction(
+    bases: Sequence[DeductionBase],
+    shares: Sequence[Decimal],
+    day: date,
+    periods: Sequence[RatePeriod] = RATE_PERIODS,
+) -> Deduction:
+    """The reduction for one invoice: rate × base per scheme, split by ``shares`` (percent), capped per person.
+
+    The split uses whole kronor and the largest remainder, so the parts add up to the rounded-down total.
+    """
+    uncapped = Decimal(0)
+    caps: list[Decimal] = []
+    for base in bases:
+        period = rate_for(scheme_of(base.work_type), day, periods)
+        uncapped += percent_of(base.amount_incl_vat, period.percent)
+        caps.append(period.cap_per_person)
+    if not shares or uncapped <= 0:
+        return Deduction(ZERO, tuple(ZERO for _ in shares), ZERO)
+    cap = min(caps)
+    parts = _split_whole_kronor(floor_kronor(uncapped), shares)
+    per_person = tuple(min(part, cap) for part in parts)
+    return Deduction(sum(per_person, ZERO), per_person, floor_kronor(uncapped))
+
+
+def _split_whole_kronor(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+    exact = [total * share / Decimal(100) for share in shares]
+    parts = [floor_kronor(value) for value in exact]
+    leftover = int(total - sum(parts, ZERO))
+    by_remainder = sorted(range(len(shares)), key=lambda i: (exact[i] - parts[i], -i), reverse=True)
+    for i in by_remainder[:leftover]:
+        parts[i] += 1
+    return parts
