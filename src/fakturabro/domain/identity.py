@@ -22,10 +22,12 @@ def normalize_personnummer(value: str) -> str:
     Accepts 10 or 12 digits with or without ``-``/``+``; samordningsnummer (day + 60) are valid too.
     """
     try:
-        formatted = personnummer.validate(value.strip())
+        digits = re.sub(r"\D", "", personnummer.validate(value.strip()))
+        century = personnummer.get_birth_date(value.strip()).year // 100
     except StdnumError as error:
         raise InvalidIdentityNumber("Personnumret är ogiltigt (kontrollera siffrorna).") from error
-    return re.sub(r"\D", "", formatted)
+    # the 10-digit form leaves the century to the separator (+ for 100 years or older): make it explicit
+    return digits if len(digits) == 12 else f"{century}{digits}"
 
 
 def normalize_orgnr(value: str) -> str:
