@@ -87,7 +87,7 @@ class CompanyRotRutSettings(VismaModel):
 
 
 class CompanySettings(VismaModel):
-    name: str | None = None
+    name: str
     corporate_identity_number: str | None = read_only()
     currency_code: str | None = read_only()
     terms_of_payment_id: UUID | None = read_only()
@@ -430,7 +430,7 @@ class CustomerLedgerItem(VismaModel):
     vat_amount_invoice_currency: Decimal | None = Field(default=None, alias="VATAmountInvoiceCurrency")
     roundings_amount_invoice_currency: Decimal | None = None
     payment_reference_number: str | None = None
-    voucher_id: UUID | None = None
+    voucher_id: UUID
     modified_utc: UtcDateTime | None = read_only()
 
 
