@@ -68,7 +68,8 @@ def test_html_login_and_consent_flow_end_to_end(client: TestClient) -> None:
     verifier, challenge = pkce_pair()
     page = client.get(authorize_url(challenge))
     assert page.status_code == 200
-    assert "<form" in page.text and 'name="password"' in page.text
+    assert "<form" in page.text
+    assert 'name="password"' in page.text
     action = re.search(r'action="([^"]+)"', page.text)
     assert action is not None
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
