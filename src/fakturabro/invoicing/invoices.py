@@ -1,0 +1,418 @@
+"""Invoices: write a draft, approve it (number + frozen totals), credit it, delete a draft.
+
+A draft is validated with the domain's rules every time it is saved, so the user sees problems while
+writing; approval validates again (the customer may have changed) and freezes the invoice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturabro.domain.customer import CustomerFacts, customer_kind
+from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from fakturabro.domain.husavdrag import HouseWorkType
+from fakturabro.domain.identity import normalize_orgnr, normalize_personnummer
+from fakturabro.domain.invoice import (
+    HusavdragClaim,
+    HusavdragPerson,
+    InvoiceContent,
+    InvoiceRow,
+    InvoiceStatus,
+    RowKind,
+    Totals,
+    compute_totals,
+    validate_invoice,
+)
+from fakturabro.domain.money import ZERO
+from fakturabro.invoicing.articles import articles_by_number
+from fakturabro.invoicing.content import stored_content, totals_content
+from fakturabro.invoicing.inputs import HouseWorkInput, InvoiceInput, RowInput
+from fakturabro.invoicing.settlement import settle
+from fakturabro.invoicing.views import InvoiceView
+from fakturabro.invoicing.views_builder import invoice_view
+from fakturabro.store import models
+from fakturabro.store.database import Database
+from fakturabro.store.series import INVOICE_SERIES, take_next
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+OnApproved = Callable[[int, int], None]
+"""Called with (company id, invoice id) after an approval has committed (the export starts here)."""
+
+PAYMENT_TERMS_DAYS = 30
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def create_invoice(db: Database, company_id: int, data: InvoiceInput) -> InvoiceView:
+    with db.transaction() as session:
+        original = _original(session, company_id, data.credits_invoice_id)
+        customer = _customer_for(session, company_id, data, original)
+        invoice = models.Invoice(
+            company_id=company_id,
+            customer_id=customer.id,
+            status=InvoiceStatus.DRAFT.value,
+            credits_invoice_id=original.id if original else None,
+            created_at=db.clock(),
+        )
+        _write(session, db, invoice, customer, data, original)
+        session.add(invoice)
+        session.flush()
+        return invoice_view(session, invoice, db.cipher)
+
+
+def update_invoice(db: Database, company_id: int, invoice_id: int, data: InvoiceInput) -> InvoiceView:
+    with db.transaction() as session:
+        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        _ensure_draft(invoice, "ändras")
+        if data.credits_invoice_id is not None and data.credits_invoice_id != invoice.credits_invoice_id:
+            raise ValidationFailed.single(
+                ("credits_invoice_id",), "Vilken faktura som krediteras kan inte ändras.", "immutable"
+            )
+        original = _original(session, company_id, invoice.credits_invoice_id)
+        customer = _customer_for(session, company_id, data, original)
+        invoice.customer_id = customer.id
+        invoice.customer = customer
+        _write(session, db, invoice, customer, data, original)
+        session.flush()
+        return invoice_view(session, invoice, db.cipher)
+
+
+def approve_invoice(
+    db: Database, company_id: int, invoice_id: int, on_approved: Iterable[OnApproved] = ()
+) -> InvoiceView:
+    """Validate, number and freeze a draft in one transaction; then tell ``on_approved`` (the export)."""
+    with db.transaction() as session:
+        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        _ensure_draft(invoice, "godkännas")
+        content = totals_content(session, invoice)
+        validate_invoice(content, _facts(invoice.customer))
+        invoice.number = take_next(session, company_id, INVOICE_SERIES)
+        _freeze(invoice, compute_totals(content))
+        invoice.status = InvoiceStatus.APPROVED.value
+        invoice.approved_at = invoice.updated_at = db.clock()
+        session.flush()
+        if invoice.credits_invoice_id is not None:
+            settle(session, load_invoice(session, company_id, invoice.credits_invoice_id, for_update=True))
+        view = invoice_view(session, invoice, db.cipher)
+    for callback in on_approved:
+        try:
+            callback(company_id, invoice_id)
+        except Exception:
+            # The approval stands; an export that did not start is picked up by "export pending".
+            log.exception("on_approved callback failed", company_id=company_id, invoice_id=invoice_id)
+    return view
+
+
+def credit_invoice(
+    db: Database, company_id: int, invoice_id: int, approve: bool = False, on_approved: Iterable[OnApproved] = ()
+) -> InvoiceView:
+    """A credit invoice with the same rows as the original; approving it settles the original."""
+    with db.transaction() as session:
+        original = _original(session, company_id, invoice_id)
+        assert original is not None
+        credit = models.Invoice(
+            company_id=company_id,
+            customer_id=original.customer_id,
+            status=InvoiceStatus.DRAFT.value,
+            credits_invoice_id=original.id,
+            created_at=db.clock(),
+        )
+        data = _copy_of(original, db)
+        _write(session, db, credit, original.customer, data, original)
+        session.add(credit)
+        session.flush()
+        credit_id = credit.id
+        view = invoice_view(session, credit, db.cipher)
+    return approve_invoice(db, company_id, credit_id, on_approved) if approve else view
+
+
+def delete_draft(db: Database, company_id: int, invoice_id: int) -> None:
+    with db.transaction() as session:
+        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        _ensure_draft(invoice, "tas bort")
+        session.delete(invoice)
+
+
+def get_invoice(db: Database, company_id: int, invoice_id: int) -> InvoiceView:
+    with db.transaction() as session:
+        return invoice_view(session, load_invoice(session, company_id, invoice_id), db.cipher)
+
+
+def list_invoices(
+    db: Database,
+    company_id: int,
+    status: InvoiceStatus | None = None,
+    customer_number: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[InvoiceView]:
+    """Newest first; personnummer masked (open one invoice to see them in full)."""
+    query = select(models.Invoice).where(models.Invoice.company_id == company_id)
+    if status is not None:
+        query = query.where(models.Invoice.status == status.value)
+    if customer_number:
+        query = query.join(models.Customer).where(models.Customer.customer_number == customer_number)
+    query = query.order_by(models.Invoice.id.desc()).limit(limit).offset(offset)
+    with db.transaction() as session:
+        return [invoice_view(session, inv, db.cipher, mask=True) for inv in session.scalars(query)]
+
+
+def load_invoice(session: Session, company_id: int, invoice_id: int, for_update: bool = False) -> models.Invoice:
+    query = select(models.Invoice).where(models.Invoice.company_id == company_id, models.Invoice.id == invoice_id)
+    if for_update:
+        query = query.with_for_update(of=models.Invoice)
+    invoice = session.scalar(query)
+    if invoice is None:
+        raise NotFound("Fakturan", invoice_id)
+    return invoice
+
+
+# --- writing a draft -----------------------------------------------------------------------------------
+
+
+def _write(
+    session: Session,
+    db: Database,
+    invoice: models.Invoice,
+    customer: models.Customer,
+    data: InvoiceInput,
+    original: models.Invoice | None,
+) -> None:
+    """Check ``data`` completely, then replace the draft's content with it (nothing is written on error)."""
+    errors = ErrorCollector()
+    invoice_date = data.invoice_date or db.clock().date()
+    _check_dates(invoice_date, data.due_date, errors)
+    rows = _rows(session, invoice.company_id, data.rows, errors)
+    errors.raise_if_any()
+    reverse_charge = customer.reverse_charge if data.reverse_charge is None else data.reverse_charge
+    claim = _claim(data.house_work)
+    rates_date = original.invoice_date if original else invoice_date  # a credit mirrors its original's rates
+    content = InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
+    validate_invoice(content, _facts(customer))
+
+    invoice.invoice_date = invoice_date
+    invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
+    invoice.your_reference = data.your_reference
+    invoice.our_reference = data.our_reference
+    invoice.reverse_charge = reverse_charge
+    invoice.updated_at = db.clock()
+    invoice.rows = [_stored_row(index, row) for index, row in enumerate(rows)]
+    _write_claim(invoice, claim, db)
+
+
+def _check_dates(invoice_date: date, due_date: date | None, errors: ErrorCollector) -> None:
+    if not EARLIEST_DATE <= invoice_date <= LATEST_DATE:
+        errors.add(("invoice_date",), "Fakturadatumet måste vara mellan år 2000 och 2099.", "out_of_range")
+    if due_date is not None and not invoice_date <= due_date <= LATEST_DATE:
+        errors.add(("due_date",), "Förfallodagen måste vara samma dag som fakturadatumet eller senare.", "out_of_range")
+
+
+def _rows(session: Session, company_id: int, given: Sequence[RowInput], errors: ErrorCollector) -> list[InvoiceRow]:
+    numbers = {row.article_number for row in given if row.article_number}
+    articles = articles_by_number(session, company_id, numbers)
+    rows = []
+    for index, row in enumerate(given):
+        article = articles.get(row.article_number) if row.article_number else None
+        if row.article_number and article is None:
+            errors.add(
+                ("rows", index, "article_number"),
+                f"Artikelnummer {row.article_number} finns inte i artikelregistret.",
+                "unknown_article",
+            )
+        rows.append(_row_with_defaults(row, article))
+    return rows
+
+
+def _row_with_defaults(row: RowInput, article: models.Article | None) -> InvoiceRow:
+    """Explicit values win; then the article's; then plain defaults (a row with only text is a text row)."""
+    kind = row.kind or (RowKind(article.kind) if article else _guess_kind(row))
+    article_type = HouseWorkType(article.house_work_type) if article and article.house_work_type else None
+    return InvoiceRow(
+        kind=kind,
+        text=row.text if row.text is not None else (article.name if article else ""),
+        article_number=row.article_number,
+        quantity=_first(row.quantity, ZERO if kind is RowKind.TEXT else Decimal(1)),
+        unit=_first(row.unit, article.unit if article else ""),
+        unit_price=_first(row.unit_price, article.unit_price if article else ZERO),
+        vat_rate=_first(row.vat_rate, article.vat_rate if article else Decimal(25)),
+        discount_percent=_first(row.discount_percent, ZERO),
+        hours=row.hours,
+        house_work_type=row.house_work_type or article_type,
+    )
+
+
+def _guess_kind(row: RowInput) -> RowKind:
+    if row.hours is not None:
+        return RowKind.LABOUR
+    if row.quantity is None and row.unit_price is None:
+        return RowKind.TEXT
+    return RowKind.OTHER
+
+
+def _first(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _claim(data: HouseWorkInput | None) -> HusavdragClaim | None:
+    if data is None:
+        return None
+    return HusavdragClaim(
+        kind=data.type,
+        persons=tuple(HusavdragPerson(p.personal_number, p.share) for p in data.persons),
+        property_designation=data.property_designation or None,
+        housing_coop_org_number=data.housing_coop_org_number or None,
+        apartment_number=data.apartment_number or None,
+    )
+
+
+def _write_claim(invoice: models.Invoice, claim: HusavdragClaim | None, db: Database) -> None:
+    """Store the husavdrag claim in normal form; personnummer encrypted."""
+    invoice.house_work_kind = claim.kind.value if claim else None
+    invoice.property_designation = claim.property_designation if claim else None
+    coop = claim.housing_coop_org_number if claim else None
+    invoice.housing_coop_org_number = normalize_orgnr(coop) if coop else None
+    invoice.apartment_number = claim.apartment_number if claim else None
+    invoice.house_work_persons = [
+        models.HouseWorkPerson(
+            position=index,
+            personal_number_encrypted=db.cipher.encrypt(normalize_personnummer(person.personal_number)),
+            share=person.share,
+        )
+        for index, person in enumerate(claim.persons if claim else ())
+    ]
+
+
+def _stored_row(position: int, row: InvoiceRow) -> models.InvoiceRow:
+    return models.InvoiceRow(
+        position=position,
+        kind=row.kind.value,
+        article_number=row.article_number,
+        text=row.text,
+        quantity=row.quantity,
+        unit=row.unit,
+        unit_price=row.unit_price,
+        vat_rate=row.vat_rate,
+        discount_percent=row.discount_percent,
+        hours=row.hours,
+        house_work_type=row.house_work_type.value if row.house_work_type else None,
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _facts(customer: models.Customer) -> CustomerFacts:
+    return CustomerFacts(customer_kind(customer.org_number), customer.vat_number, customer.reverse_charge)
+
+
+def _ensure_draft(invoice: models.Invoice, verb: str) -> None:
+    if invoice.status != InvoiceStatus.DRAFT.value:
+        raise Conflict(
+            f"Fakturan är {InvoiceStatus(invoice.status).label.lower()} och kan inte {verb}; den kan bara krediteras.",
+            "not_a_draft",
+            ("status",),
+        )
+
+
+def _original(session: Session, company_id: int, invoice_id: int | None) -> models.Invoice | None:
+    """The invoice a credit invoice credits: approved, of this company, not itself a credit invoice."""
+    if invoice_id is None:
+        return None
+    original = session.scalar(
+        select(models.Invoice).where(models.Invoice.company_id == company_id, models.Invoice.id == invoice_id)
+    )
+    if original is None:
+        raise NotFound("Fakturan", invoice_id)
+    if original.status == InvoiceStatus.DRAFT.value:
+        raise Conflict(
+            "Ett utkast kan inte krediteras; ta bort det i stället.", "credit_of_draft", ("credits_invoice_id",)
+        )
+    if original.credits_invoice_id is not None:
+        raise Conflict("En kreditfaktura kan inte krediteras.", "credit_of_credit", ("credits_invoice_id",))
+    return original
+
+
+def _customer_for(
+    session: Session, company_id: int, data: InvoiceInput, original: models.Invoice | None
+) -> models.Customer:
+    if original is not None:
+        if data.customer_number and data.customer_number != original.customer.customer_number:
+            raise ValidationFailed.single(
+                ("customer_number",), "En kreditfaktura går till samma kund som originalet.", "customer_mismatch"
+            )
+        return original.customer
+    if not data.customer_number:
+        raise ValidationFailed.single(("customer_number",), "Ange kundnummer.", "required")
+    customer = session.scalar(
+        select(models.Customer).where(
+            models.Customer.company_id == company_id, models.Customer.customer_number == data.customer_number
+        )
+    )
+    if customer is None:
+        raise ValidationFailed.single(
+            ("customer_number",), f"Kundnummer {data.customer_number} finns inte.", "unknown_customer"
+        )
+    return customer
+
+
+def _copy_of(original: models.Invoice, db: Database) -> InvoiceInput:
+    content = stored_content(original, db.cipher.decrypt)
+    claim = content.husavdrag
+    return InvoiceInput.model_validate(
+        {
+            "invoice_date": db.clock().date(),
+            "your_reference": original.your_reference,
+            "our_reference": original.our_reference,
+            "reverse_charge": original.reverse_charge,
+            "rows": [
+                {
+                    "article_number": row.article_number,
+                    "text": row.text,
+                    "quantity": row.quantity,
+                    "unit": row.unit,
+                    "unit_price": row.unit_price,
+                    "vat_rate": row.vat_rate,
+                    "kind": row.kind,
+                    "hours": row.hours,
+                    "discount_percent": row.discount_percent,
+                    "house_work_type": row.house_work_type,
+                }
+                for row in content.rows
+            ],
+            "house_work": None
+            if claim is None
+            else {
+                "type": claim.kind,
+                "persons": [{"personal_number": p.personal_number, "share": p.share} for p in claim.persons],
+                "property_designation": claim.property_designation,
+                "housing_coop_org_number": claim.housing_coop_org_number,
+                "apartment_number": claim.apartment_number,
+            },
+        }
+    )
+
+
+def _freeze(invoice: models.Invoice, totals: Totals) -> None:
+    invoice.net = totals.net
+    invoice.vat = totals.vat
+    invoice.vat_by_rate = json.dumps({_rate_key(rate): str(vat) for rate, vat in totals.vat_by_rate.items()})
+    invoice.rounding = totals.rounding
+    invoice.total = totals.total
+    invoice.house_work_deduction = totals.husavdrag
+    invoice.to_pay = totals.to_pay
+    for person, amount in zip(invoice.house_work_persons, totals.husavdrag_by_person, strict=True):
+        person.deduction = amount
+
+
+def _rate_key(rate: Decimal) -> str:
+    return f"{rate.normalize():f}"

@@ -1,0 +1,77 @@
+"""The payments register: manual payments and payments imported from Visma, each registered once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturabro.domain.errors import Conflict, ErrorCollector
+from fakturabro.domain.invoice import MAX_UNIT_PRICE, InvoiceStatus
+from fakturabro.invoicing.inputs import PaymentInput
+from fakturabro.invoicing.invoices import load_invoice
+from fakturabro.invoicing.settlement import settle
+from fakturabro.invoicing.views import InvoiceView, PaymentView
+from fakturabro.invoicing.views_builder import invoice_view, payment_view
+from fakturabro.store import models
+from fakturabro.store.database import Database
+
+MAX_PAYMENT = MAX_UNIT_PRICE * 1000
+
+
+def register_payment(db: Database, company_id: int, invoice_id: int, data: PaymentInput) -> InvoiceView:
+    """Register a payment; a second payment with the same ``external_id`` is a 409 (imports run twice)."""
+    _check(data)
+    with db.transaction() as session:
+        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        if invoice.status == InvoiceStatus.DRAFT.value:
+            raise Conflict("Ett utkast kan inte betalas; godkänn fakturan först.", "payment_on_draft", ("status",))
+        if invoice.credits_invoice_id is not None:
+            raise Conflict("En kreditfaktura tar inte emot betalningar.", "payment_on_credit", ("status",))
+        if data.external_id is not None:
+            _ensure_new(session, company_id, data.external_id)
+        session.add(
+            models.Payment(
+                company_id=company_id,
+                invoice_id=invoice.id,
+                amount=data.amount,
+                payment_date=data.payment_date or db.clock().date(),
+                source=data.source,
+                external_id=data.external_id,
+                created_at=db.clock(),
+            )
+        )
+        settle(session, invoice)
+        session.flush()
+        return invoice_view(session, invoice, db.cipher)
+
+
+def list_payments(db: Database, company_id: int, invoice_id: int) -> list[PaymentView]:
+    with db.transaction() as session:
+        load_invoice(session, company_id, invoice_id)
+        payments = session.scalars(
+            select(models.Payment)
+            .where(models.Payment.company_id == company_id, models.Payment.invoice_id == invoice_id)
+            .order_by(models.Payment.id)
+        )
+        return [payment_view(payment) for payment in payments]
+
+
+def _check(data: PaymentInput) -> None:
+    errors = ErrorCollector()
+    if data.amount <= 0:
+        errors.add(("amount",), "Beloppet måste vara större än noll.", "out_of_range")
+    elif data.amount > MAX_PAYMENT:
+        errors.add(("amount",), "Beloppet är orimligt stort.", "out_of_range")
+    elif data.amount != round(data.amount, 2):
+        errors.add(("amount",), "Beloppet får ha högst två decimaler.", "too_precise")
+    errors.raise_if_any()
+
+
+def _ensure_new(session: Session, company_id: int, external_id: str) -> None:
+    taken = session.scalar(
+        select(models.Payment.id).where(
+            models.Payment.company_id == company_id, models.Payment.external_id == external_id
+        )
+    )
+    if taken is not None:
+        raise Conflict("Betalningen är redan registrerad.", "duplicate_payment", ("external_id",))

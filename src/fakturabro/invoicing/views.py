@@ -1,0 +1,147 @@
+"""What the use cases return: plain read models, built inside the transaction, shaped like the API's JSON.
+
+Amounts serialise as strings with two decimals ("1234.50") so no client ever parses money as a float.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, PlainSerializer
+
+from fakturabro.domain.money import to_ore
+
+MoneyStr = Annotated[Decimal, PlainSerializer(lambda value: f"{to_ore(value):.2f}", return_type=str)]
+DecimalStr = Annotated[Decimal, PlainSerializer(lambda value: f"{value.normalize():f}", return_type=str)]
+
+
+class CompanyView(BaseModel):
+    id: int
+    name: str
+
+
+class CreatedToken(BaseModel):
+    """The token in clear text exists only here, once; the database keeps its hash."""
+
+    id: int
+    company_id: int
+    prefix: str
+    token: str
+
+
+class CustomerView(BaseModel):
+    id: int
+    customer_number: str
+    name: str
+    kind: str
+    org_number: str | None
+    personal_number: str | None
+    vat_number: str | None
+    email: str | None
+    phone: str | None
+    address_line1: str | None
+    address_line2: str | None
+    postal_code: str | None
+    city: str | None
+    country_code: str
+    reverse_charge: bool
+
+
+class ArticleView(BaseModel):
+    id: int
+    number: str
+    name: str
+    unit: str
+    unit_price: MoneyStr
+    vat_rate: DecimalStr
+    kind: str
+    house_work_type: str | None
+
+
+class RowView(BaseModel):
+    article_number: str | None
+    text: str
+    quantity: DecimalStr
+    unit: str
+    unit_price: MoneyStr
+    vat_rate: DecimalStr
+    kind: str
+    hours: DecimalStr | None
+    discount_percent: DecimalStr
+    house_work_type: str | None
+    net: MoneyStr
+
+
+class PersonView(BaseModel):
+    personal_number: str
+    share: DecimalStr
+    deduction: MoneyStr
+
+
+class HouseWorkView(BaseModel):
+    type: str
+    persons: list[PersonView]
+    property_designation: str | None
+    housing_coop_org_number: str | None
+    apartment_number: str | None
+
+
+class VatView(BaseModel):
+    rates: dict[str, MoneyStr]
+    total: MoneyStr
+
+
+class TotalsView(BaseModel):
+    net: MoneyStr
+    vat: VatView
+    rounding: MoneyStr
+    total: MoneyStr
+    house_work_deduction: MoneyStr
+    to_pay: MoneyStr
+
+
+class CustomerRef(BaseModel):
+    id: int
+    customer_number: str
+    name: str
+    kind: str
+
+
+class PaymentView(BaseModel):
+    id: int
+    invoice_id: int
+    amount: MoneyStr
+    payment_date: date
+    source: str
+    external_id: str | None
+
+
+class InvoiceView(BaseModel):
+    id: int
+    status: str
+    number: int | None
+    customer_number: str
+    customer: CustomerRef
+    invoice_date: date
+    due_date: date
+    your_reference: str | None
+    our_reference: str | None
+    reverse_charge: bool
+    reverse_charge_text: str | None
+    buyer_vat_number: str | None
+    is_credit: bool
+    credits_invoice_id: int | None
+    credited_by: list[int]
+    rows: list[RowView]
+    house_work: HouseWorkView | None
+    totals: TotalsView
+    paid: MoneyStr
+    credited: MoneyStr
+    remaining: MoneyStr
+    payments: list[PaymentView]
+    approved_at: datetime | None
+    created_at: datetime
+    # Filled by the Visma integration once it exists (issue 5); None until then.
+    export: dict[str, Any] | None = None

@@ -1,0 +1,158 @@
+"""Building the read model of an invoice from the stored rows (frozen totals once approved)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturabro.domain.customer import customer_kind
+from fakturabro.domain.identity import mask_personnummer
+from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
+from fakturabro.domain.money import ZERO
+from fakturabro.invoicing.content import domain_row, totals_content
+from fakturabro.invoicing.settlement import credit_invoice_ids, credited_amount
+from fakturabro.invoicing.views import (
+    CustomerRef,
+    HouseWorkView,
+    InvoiceView,
+    PaymentView,
+    PersonView,
+    RowView,
+    TotalsView,
+    VatView,
+)
+from fakturabro.store import models
+from fakturabro.store.database import PersonalDataCipher
+
+
+def invoice_view(
+    session: Session, invoice: models.Invoice, cipher: PersonalDataCipher, mask: bool = False
+) -> InvoiceView:
+    totals, deductions = _totals(session, invoice)
+    payments = _payments(session, invoice.id)
+    paid = sum((p.amount for p in payments), ZERO)
+    credited = credited_amount(session, invoice.id)
+    approved = invoice.status != InvoiceStatus.DRAFT.value
+    customer = invoice.customer
+    return InvoiceView(
+        id=invoice.id,
+        status=invoice.status,
+        number=invoice.number,
+        customer_number=customer.customer_number,
+        customer=CustomerRef(
+            id=customer.id,
+            customer_number=customer.customer_number,
+            name=customer.name,
+            kind=customer_kind(customer.org_number).value,
+        ),
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        your_reference=invoice.your_reference,
+        our_reference=invoice.our_reference,
+        reverse_charge=invoice.reverse_charge,
+        reverse_charge_text=REVERSE_CHARGE_TEXT if invoice.reverse_charge else None,
+        buyer_vat_number=customer.vat_number if invoice.reverse_charge else None,
+        is_credit=invoice.credits_invoice_id is not None,
+        credits_invoice_id=invoice.credits_invoice_id,
+        credited_by=credit_invoice_ids(session, invoice.id),
+        rows=[_row_view(row) for row in invoice.rows],
+        house_work=_house_work(invoice, deductions, cipher, mask),
+        totals=totals,
+        paid=paid,
+        credited=credited,
+        remaining=(totals.to_pay - paid - credited) if approved else totals.to_pay,
+        payments=payments,
+        approved_at=invoice.approved_at,
+        created_at=invoice.created_at,
+    )
+
+
+def _totals(session: Session, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:
+    if invoice.to_pay is not None:  # frozen at approval
+        rates = {key: Decimal(value) for key, value in json.loads(invoice.vat_by_rate or "{}").items()}
+        view = TotalsView(
+            net=invoice.net or ZERO,
+            vat=VatView(rates=rates, total=invoice.vat or ZERO),
+            rounding=invoice.rounding or ZERO,
+            total=invoice.total or ZERO,
+            house_work_deduction=invoice.house_work_deduction or ZERO,
+            to_pay=invoice.to_pay,
+        )
+        return view, [person.deduction or ZERO for person in invoice.house_work_persons]
+    totals = compute_totals(totals_content(session, invoice))
+    return _totals_view(totals), list(totals.husavdrag_by_person)
+
+
+def _totals_view(totals: Totals) -> TotalsView:
+    return TotalsView(
+        net=totals.net,
+        vat=VatView(
+            rates={f"{rate.normalize():f}": vat for rate, vat in totals.vat_by_rate.items()},
+            total=totals.vat,
+        ),
+        rounding=totals.rounding,
+        total=totals.total,
+        house_work_deduction=totals.husavdrag,
+        to_pay=totals.to_pay,
+    )
+
+
+def _row_view(row: models.InvoiceRow) -> RowView:
+    return RowView(
+        article_number=row.article_number,
+        text=row.text,
+        quantity=row.quantity,
+        unit=row.unit,
+        unit_price=row.unit_price,
+        vat_rate=row.vat_rate,
+        kind=row.kind,
+        hours=row.hours,
+        discount_percent=row.discount_percent,
+        house_work_type=row.house_work_type,
+        net=domain_row(row).net,
+    )
+
+
+def _house_work(
+    invoice: models.Invoice, deductions: list[Decimal], cipher: PersonalDataCipher, mask: bool
+) -> HouseWorkView | None:
+    if not invoice.house_work_kind:
+        return None
+    persons = []
+    for index, person in enumerate(invoice.house_work_persons):
+        number = cipher.decrypt(person.personal_number_encrypted)
+        persons.append(
+            PersonView(
+                personal_number=mask_personnummer(number) if mask else number,
+                share=person.share,
+                deduction=deductions[index] if index < len(deductions) else ZERO,
+            )
+        )
+    return HouseWorkView(
+        type=invoice.house_work_kind,
+        persons=persons,
+        property_designation=invoice.property_designation,
+        housing_coop_org_number=invoice.housing_coop_org_number,
+        apartment_number=invoice.apartment_number,
+    )
+
+
+def _payments(session: Session, invoice_id: int) -> list[PaymentView]:
+    rows = session.scalars(
+        select(models.Payment).where(models.Payment.invoice_id == invoice_id).order_by(models.Payment.id)
+    )
+    return [payment_view(payment) for payment in rows]
+
+
+def payment_view(payment: models.Payment) -> PaymentView:
+    return PaymentView(
+        id=payment.id,
+        invoice_id=payment.invoice_id,
+        amount=payment.amount,
+        payment_date=payment.payment_date,
+        source=payment.source,
+        external_id=payment.external_id,
+    )

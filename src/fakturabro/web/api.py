@@ -1,0 +1,138 @@
+"""REST API ``/api/v1``: thin routes that translate HTTP to use cases and back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from fakturabro.domain.invoice import InvoiceStatus
+from fakturabro.invoicing import articles, customers, invoices, payments
+from fakturabro.invoicing.companies import company_name
+from fakturabro.invoicing.inputs import MAX_ID, ArticleInput, CreditInput, CustomerInput, InvoiceInput, PaymentInput
+from fakturabro.invoicing.views import ArticleView, CompanyView, CustomerView, InvoiceView, PaymentView
+from fakturabro.web.deps import CompanyId, ContainerDep, Db
+
+router = APIRouter(prefix="/api/v1")
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Search = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/company", tags=["company"])
+def current_company(db: Db, company_id: CompanyId) -> CompanyView:
+    return CompanyView(id=company_id, name=company_name(db, company_id))
+
+
+# --- customers -------------------------------------------------------------------------------------------
+
+
+@router.post("/customers", status_code=201, tags=["customers"])
+def create_customer(body: CustomerInput, db: Db, company_id: CompanyId) -> CustomerView:
+    return customers.create_customer(db, company_id, body)
+
+
+@router.get("/customers", tags=["customers"])
+def list_customers(
+    db: Db, company_id: CompanyId, search: Search = None, limit: Limit = 100, offset: Offset = 0
+) -> list[CustomerView]:
+    return customers.list_customers(db, company_id, search, limit, offset)
+
+
+@router.get("/customers/{customer_id}", tags=["customers"])
+def get_customer(customer_id: Id, db: Db, company_id: CompanyId) -> CustomerView:
+    return customers.get_customer(db, company_id, customer_id)
+
+
+@router.put("/customers/{customer_id}", tags=["customers"])
+def update_customer(customer_id: Id, body: CustomerInput, db: Db, company_id: CompanyId) -> CustomerView:
+    return customers.update_customer(db, company_id, customer_id, body)
+
+
+# --- articles --------------------------------------------------------------------------------------------
+
+
+@router.post("/articles", status_code=201, tags=["articles"])
+def create_article(body: ArticleInput, db: Db, company_id: CompanyId) -> ArticleView:
+    return articles.create_article(db, company_id, body)
+
+
+@router.get("/articles", tags=["articles"])
+def list_articles(
+    db: Db, company_id: CompanyId, search: Search = None, limit: Limit = 100, offset: Offset = 0
+) -> list[ArticleView]:
+    return articles.list_articles(db, company_id, search, limit, offset)
+
+
+@router.get("/articles/{article_id}", tags=["articles"])
+def get_article(article_id: Id, db: Db, company_id: CompanyId) -> ArticleView:
+    return articles.get_article(db, company_id, article_id)
+
+
+@router.put("/articles/{article_id}", tags=["articles"])
+def update_article(article_id: Id, body: ArticleInput, db: Db, company_id: CompanyId) -> ArticleView:
+    return articles.update_article(db, company_id, article_id, body)
+
+
+# --- invoices --------------------------------------------------------------------------------------------
+
+
+@router.post("/invoices", status_code=201, tags=["invoices"])
+def create_invoice(body: InvoiceInput, db: Db, company_id: CompanyId) -> InvoiceView:
+    return invoices.create_invoice(db, company_id, body)
+
+
+@router.get("/invoices", tags=["invoices"])
+def list_invoices(
+    db: Db,
+    company_id: CompanyId,
+    status: InvoiceStatus | None = None,
+    customer_number: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[InvoiceView]:
+    return invoices.list_invoices(db, company_id, status, customer_number, limit, offset)
+
+
+@router.get("/invoices/{invoice_id}", tags=["invoices"])
+def get_invoice(invoice_id: Id, db: Db, company_id: CompanyId) -> InvoiceView:
+    return invoices.get_invoice(db, company_id, invoice_id)
+
+
+@router.put("/invoices/{invoice_id}", tags=["invoices"])
+def update_invoice(invoice_id: Id, body: InvoiceInput, db: Db, company_id: CompanyId) -> InvoiceView:
+    return invoices.update_invoice(db, company_id, invoice_id, body)
+
+
+@router.delete("/invoices/{invoice_id}", status_code=204, tags=["invoices"])
+def delete_invoice(invoice_id: Id, db: Db, company_id: CompanyId) -> Response:
+    invoices.delete_draft(db, company_id, invoice_id)
+    return Response(status_code=204)
+
+
+@router.post("/invoices/{invoice_id}/approve", tags=["invoices"])
+def approve_invoice(invoice_id: Id, container: ContainerDep, company_id: CompanyId) -> InvoiceView:
+    return invoices.approve_invoice(container.db, company_id, invoice_id, container.on_approved)
+
+
+@router.post("/invoices/{invoice_id}/credit", status_code=201, tags=["invoices"])
+def credit_invoice(
+    invoice_id: Id, container: ContainerDep, company_id: CompanyId, body: CreditInput | None = None
+) -> InvoiceView:
+    approve = body.approve if body else False
+    return invoices.credit_invoice(container.db, company_id, invoice_id, approve, container.on_approved)
+
+
+# --- payments --------------------------------------------------------------------------------------------
+
+
+@router.get("/invoices/{invoice_id}/payments", tags=["payments"])
+def list_payments(invoice_id: Id, db: Db, company_id: CompanyId) -> list[PaymentView]:
+    return payments.list_payments(db, company_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/payments", status_code=201, tags=["payments"])
+def register_payment(invoice_id: Id, body: PaymentInput, db: Db, company_id: CompanyId) -> InvoiceView:
+    return payments.register_payment(db, company_id, invoice_id, body)

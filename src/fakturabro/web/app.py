@@ -1,0 +1,79 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.middleware.sessions import SessionMiddleware
+
+from fakturabro.bootstrap import Container, build
+from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
+from fakturabro.web import api, errors, pages
+
+log = structlog.get_logger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+}
+
+
+def create_app(source: Settings | Container | None = None, *, mount_sandbox: bool = False) -> FastAPI:
+    """The web app for ``source`` (settings to build from, or an already built container).
+
+    ``mount_sandbox`` mounts the Visma emulator at ``/visma-sandbox`` when no Visma client id is configured.
+    """
+    container = source if isinstance(source, Container) else build(source)
+    app = FastAPI(
+        title="fakturabro",
+        version="0.1.0",
+        description="Fakturering för hantverkare, kopplad till Visma eEkonomi. API-token som Bearer.",
+    )
+    app.state.container = container
+    errors.install(app)
+    app.add_exception_handler(pages.LoginRequired, _to_login)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=container.settings.session_secret(),
+        session_cookie="fakturabro_session",
+        max_age=container.settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=container.settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith(("/docs", "/redoc", SANDBOX_MOUNT_PATH)):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if mount_sandbox and container.settings.uses_embedded_sandbox:
+        _mount_sandbox(app, container.settings)
+    return app
+
+
+async def _to_login(_request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def _mount_sandbox(app: FastAPI, settings: Settings) -> None:
+    if importlib.util.find_spec("fakturabro.sandbox.app") is None:
+        log.warning("Visma sandbox not available; not mounted")
+        return
+    from fakturabro.sandbox.app import create_sandbox_app  # noqa: PLC0415 - optional, imported only when used
+
+    app.mount(SANDBOX_MOUNT_PATH, create_sandbox_app(data_dir=settings.sandbox_data_dir))
