@@ -285,6 +285,7 @@ class VismaClient:
         return self.list_all("/appstore/status", AppStoreActivationStatus).items
 
     def list_bank_accounts(self) -> list[BankAccount]:
+        """Needs the `ea:purchase` or `ea:purchase_readonly` scope (not in the default scopes)."""
         return self.list_all("/bankaccounts", BankAccount).items
 
     def list_terms_of_payments(self) -> list[TermsOfPayment]:
@@ -332,7 +333,7 @@ class VismaClient:
         """
         if changed_since is None:
             return self.list_all("/articles", Article)
-        params = {"$filter": f"ChangedUtc gt {utc_timestamp(changed_since)}"}
+        params = {"$filter": f"ChangedUtc gt {odata_string(utc_timestamp(changed_since))}"}
         listing = self.list_all("/articles", Article, params=params)
         changed = [a for a in listing.items if a.changed_utc is None or a.changed_utc > changed_since]
         return Listing(items=changed, server_time_utc=listing.server_time_utc)

@@ -41,6 +41,10 @@ def read_only(alias: str | None = None) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        # Every date field is a `date-time` in the spec, which needs a time and an offset (RFC 3339). Midnight
+        # UTC is the same calendar date in Sweden, whichever way Visma converts it.
+        return f"{value.isoformat()}T00:00:00Z"
     if isinstance(value, VismaModel):
         return value.to_visma()
     if isinstance(value, list | tuple):
