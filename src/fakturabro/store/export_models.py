@@ -1,0 +1,102 @@
+"""The tables of the export to Visma: per-invoice export state, its log, and the per-company Visma caches.
+
+Sync state is data: the export row says where an invoice stands (``state``), which workflow generation owns it,
+and — before any document is POSTed — that a create is in flight with which marker, so a lost answer is
+reconciled by looking the marker up instead of creating again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fakturabro.store.models import NAME_LENGTH, SHORT_LENGTH, Base
+
+UUID_LENGTH = 36
+
+
+class InvoiceExport(Base):
+    """Where one invoice stands in its export: ``waiting``, ``exporting``, ``exported``, ``failed``,
+    ``needs_reconnect``."""
+
+    __tablename__ = "invoice_exports"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    mode: Mapped[str | None] = mapped_column(String(10))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    marker: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
+    in_flight_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    visma_customer_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    visma_document_type: Mapped[str | None] = mapped_column(String(20))  # "draft" | "ledger_item"
+    visma_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    visma_invoice_number: Mapped[int | None] = mapped_column(Integer)
+    visma_link_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    totals_difference: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_id: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
+    exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InvoiceExportLog(Base):
+    """One attempt of one step: what happened, Visma's ErrorId when Visma answered with an error."""
+
+    __tablename__ = "invoice_export_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(Text)
+    error_id: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VismaCustomerLink(Base):
+    """Our customer ↔ the Visma customer it was found or created as (so a known customer costs no call)."""
+
+    __tablename__ = "visma_customer_links"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    visma_customer_id: Mapped[str] = mapped_column(String(UUID_LENGTH))
+    is_private_person: Mapped[bool] = mapped_column(Boolean)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VismaArticleCache(Base):
+    """A company's Visma articles by number, refreshed incrementally by ``ChangedUtc``."""
+
+    __tablename__ = "visma_article_cache"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    number: Mapped[str] = mapped_column(String(SHORT_LENGTH))
+    visma_id: Mapped[str] = mapped_column(String(UUID_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    coding_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class VismaCompanyCache(Base):
+    """Per company: the article cursor (Visma's ``ServerTimeUtc``) and reference data the export needs."""
+
+    __tablename__ = "visma_company_cache"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    articles_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    articles_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    terms_of_payment_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    unit_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
+    codings: Mapped[str | None] = mapped_column(Text)  # JSON list of ArticleAccountCoding as Visma sent them
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
