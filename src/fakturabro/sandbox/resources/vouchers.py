@@ -88,6 +88,8 @@ def check_rows(rows: Iterable[Mapping[str, Any]]) -> None:
         credit += row_credit
     if count < 2:
         raise bad_request(CAN_NOT_BE_CREATED_OR_UPDATED, "A voucher needs at least two rows.", "Rows")
+    if debit == ZERO:
+        raise bad_request(CAN_NOT_BE_CREATED_OR_UPDATED, "A voucher needs an amount.", "Rows")
     if debit != credit:
         raise bad_request(
             CAN_NOT_BE_CREATED_OR_UPDATED,
