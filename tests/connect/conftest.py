@@ -1,0 +1,149 @@
+"""Connecting to Visma against the real sandbox over real HTTP (uvicorn in a thread) and a real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from fakturabro.invoicing.companies import create_company
+from fakturabro.store.database import Database, PersonalDataCipher, make_engine
+from fakturabro.store.migrate import upgrade
+from fakturabro.sync.connection import VismaSetup, activate
+
+REDIRECT_URI = "http://127.0.0.1:8000/integrations/visma/callback"
+
+
+class Clock:
+    """The sandbox's clock and ours: advanced by hand instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any, port: int) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread on a loopback port."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sandbox_app(tmp_path: Path, clock: Clock) -> Any:
+    from fakturabro.sandbox.app import create_sandbox_app
+
+    return create_sandbox_app(tmp_path / "sandbox", clock=clock)
+
+
+@pytest.fixture
+def sandbox_url(sandbox_app: Any) -> Iterator[str]:
+    with serve(sandbox_app, free_port()) as url:
+        yield url
+
+
+@pytest.fixture
+def control(sandbox_url: str) -> Iterator[httpx.Client]:
+    """The sandbox's test-only control API (`/_sandbox/...`)."""
+    with httpx.Client(base_url=f"{sandbox_url}/_sandbox", timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def setup(sandbox_url: str) -> VismaSetup:
+    return VismaSetup(
+        client_id="fakturabro-dev",
+        client_secret="dev-secret",
+        auth_url=f"{sandbox_url}/connect/authorize",
+        token_url=f"{sandbox_url}/connect/token",
+        api_base_url=f"{sandbox_url}/v2",
+        redirect_uri=REDIRECT_URI,
+    )
+
+
+def migrated_database(engine: Engine, clock: Clock) -> Database:
+    upgrade(engine)
+    return Database(engine=engine, cipher=PersonalDataCipher(Fernet.generate_key()), clock=clock)
+
+
+@pytest.fixture
+def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fakturabro.db'}")
+    yield migrated_database(engine, clock)
+    engine.dispose()
+
+
+@contextmanager
+def postgres_database(clock: Clock) -> Iterator[Database]:
+    """A fresh PostgreSQL database of its own (created and dropped here), on the server of DATABASE_URL_TEST."""
+    url = os.environ.get("DATABASE_URL_TEST")
+    if not url:
+        pytest.skip("DATABASE_URL_TEST is not set (CI sets it; see .ci/run)")
+    base = make_url(url)
+    name = f"fb_connect_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(base.set(database=name).render_as_string(hide_password=False), pool_size=20)
+    try:
+        yield migrated_database(engine, clock)
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Company:
+    id: int
+
+
+@pytest.fixture
+def company(db: Database) -> Company:
+    company_id = create_company(db, "Elfirman AB").id
+    activate(db, company_id)
+    return Company(company_id)
