@@ -8,14 +8,17 @@ processed) → the handler → for a successful write, maybe withhold the answer
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
-from starlette.routing import Match
+from starlette.routing import compile_path
 
+from fakturabro.sandbox import spec
 from fakturabro.sandbox.deps import app_path, bearer_token
 from fakturabro.sandbox.errors import INTERNAL_ERROR, QUOTA_EXCEEDED, error_body
 from fakturabro.sandbox.state import RequestLogEntry, SandboxState
@@ -25,13 +28,20 @@ WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
 RATE_WINDOW_SECONDS = 60.0
 
 
-def path_template(request: Request) -> str:
-    """The route's path template (e.g. `/v2/customers/{customerId}`), or the raw path when nothing matches."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", app_path(request)))
-    return app_path(request)
+@functools.cache
+def _api_templates() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """`/v2` path templates from the spec, literal segments before parameters (so `.../withvoucher` wins)."""
+    templates = sorted({f"/v2{path}" for _, path in spec.served_operations()}, key=lambda t: (t.count("{"), t))
+    return tuple((compile_path(template)[0], template) for template in templates)
+
+
+def path_template(path: str) -> str:
+    """The spec's path template for an app-relative path (e.g. `/v2/customers/{customerId}`), else the path."""
+    if path.startswith("/v2/"):
+        for pattern, template in _api_templates():
+            if pattern.match(path):
+                return template
+    return path
 
 
 def client_key(state: SandboxState, request: Request) -> str:
@@ -95,7 +105,7 @@ async def _answer_v2(state: SandboxState, request: Request, template: str, call_
 async def sandbox_middleware(request: Request, call_next: CallNext) -> Response:
     state: SandboxState = request.app.state.sandbox
     path = app_path(request)
-    template = path_template(request)
+    template = path_template(path)
     started = time.perf_counter()
     if path.startswith("/v2/") or path == "/v2":
         response = await _answer_v2(state, request, template, call_next)
