@@ -1,3 +1,4 @@
+import bisect
 import json
 import random
 from collections.abc import Callable
@@ -266,12 +267,27 @@ def test_token_bucket_paces_each_endpoint_at_its_rate() -> None:
         sleeps.append(seconds)
         now[0] += seconds
 
-    pacer = TokenBucketPacer(600, clock=lambda: now[0], sleep=sleep)
+    pacer = TokenBucketPacer(600, headroom=0, clock=lambda: now[0], sleep=sleep)
     for _ in range(601):
         pacer.acquire("/customers")
     pacer.acquire("/articles")  # another endpoint has its own bucket
     assert now[0] == pytest.approx(60.0)
     assert len(sleeps) == 600
+
+
+def test_token_bucket_default_headroom_stays_under_the_limit() -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = TokenBucketPacer(clock=lambda: now[0], sleep=sleep)
+    sent_at = []
+    for _ in range(1200):
+        pacer.acquire("/customerinvoicedrafts")
+        sent_at.append(now[0])
+    busiest = max(bisect.bisect_left(sent_at, start + 60) - i for i, start in enumerate(sent_at))
+    assert 570 <= busiest <= 600
 
 
 def test_client_acquires_the_pacer_per_path_template() -> None:

@@ -359,8 +359,10 @@ class VismaClient:
     def get_customer_invoice_draft(self, draft_id: UUID) -> CustomerInvoiceDraft:
         return self._get(CustomerInvoiceDraft, "/customerinvoicedrafts/{draft_id}", draft_id=draft_id)
 
-    def list_customer_invoice_drafts(self) -> Listing[CustomerInvoiceDraft]:
-        return self.list_all("/customerinvoicedrafts", CustomerInvoiceDraft)
+    def list_customer_invoice_drafts(self, *, odata_filter: str | None = None) -> Listing[CustomerInvoiceDraft]:
+        """All drafts, or those matching an OData filter, e.g. `f"ContractNumber eq {odata_string(marker)}"`."""
+        params = {"$filter": odata_filter} if odata_filter else None
+        return self.list_all("/customerinvoicedrafts", CustomerInvoiceDraft, params=params)
 
     def update_customer_invoice_draft(self, draft_id: UUID, draft: CustomerInvoiceDraft) -> CustomerInvoiceDraft:
         return self._write("PUT", CustomerInvoiceDraft, "/customerinvoicedrafts/{draft_id}", draft, draft_id=draft_id)
@@ -396,8 +398,14 @@ class VismaClient:
         params = {"modifiedSinceUtc": utc_timestamp(modified_since)} if modified_since else None
         return self.pages("/customerinvoices", CustomerInvoice, params=params)
 
-    def list_customer_invoices(self, *, modified_since: datetime | None = None) -> Listing[CustomerInvoice]:
-        params = {"modifiedSinceUtc": utc_timestamp(modified_since)} if modified_since else None
+    def list_customer_invoices(
+        self, *, modified_since: datetime | None = None, odata_filter: str | None = None
+    ) -> Listing[CustomerInvoice]:
+        params: dict[str, str | int | bool] = {}
+        if modified_since is not None:
+            params["modifiedSinceUtc"] = utc_timestamp(modified_since)
+        if odata_filter:
+            params["$filter"] = odata_filter
         return self.list_all("/customerinvoices", CustomerInvoice, params=params)
 
     def create_customer_invoice(

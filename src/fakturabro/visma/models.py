@@ -276,6 +276,9 @@ class CustomerInvoiceDraft(VismaModel):
     our_reference: str | None = None
     buyers_order_reference: str | None = None
     electronic_reference: str | None = None
+    # Free reference fields; the export puts its own marker in ContractNumber to find a document again.
+    contract_number: str | None = None
+    subscription_number: str | None = None
     terms_of_payment_id: UUID | None = None
     invoice_date: VismaDate | None = None
     due_date: VismaDate | None = None
@@ -350,6 +353,9 @@ class CustomerInvoice(VismaModel):
     our_reference: str | None = None
     buyers_order_reference: str | None = None
     electronic_reference: str | None = None
+    # Free reference fields; the export puts its own marker in ContractNumber to find a document again.
+    contract_number: str | None = None
+    subscription_number: str | None = None
     terms_of_payment_id: UUID | None = None
     invoice_date: VismaDate | None = None
     due_date: VismaDate | None = None
