@@ -8,6 +8,9 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from fakturabro.visma import wire
 from fakturabro.visma.client import VismaClient
@@ -302,3 +305,36 @@ def test_client_acquires_the_pacer_per_path_template() -> None:
     client.get_customer(uuid4())
     client.get_customer(uuid4())
     assert keys == ["/customers/{customer_id}", "/customers/{customer_id}"]
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12, places=4))
+def test_any_amount_survives_the_wire_exactly(amount: Decimal) -> None:
+    back = wire.loads(wire.dumps({"Amount": amount}))["Amount"]
+    assert back == amount
+    assert isinstance(back, Decimal | int)
+
+
+def test_logs_carry_no_tokens_or_bodies() -> None:
+    secret_token = "eyJ-very-secret-access-token"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == f"Bearer {secret_token}"
+        return httpx.Response(201, json=customer_json())
+
+    http = httpx.Client(transport=httpx.MockTransport(handle), headers={"Authorization": f"Bearer {secret_token}"})
+    client = VismaClient(http, "https://visma.test/v2")
+    with capture_logs() as logs:
+        client.create_customer(new_customer())
+    assert logs == [
+        {
+            "event": "visma.request",
+            "log_level": "info",
+            "method": "POST",
+            "path": "/customers",
+            "status": 201,
+            "duration_ms": logs[0]["duration_ms"],
+            "attempt": 0,
+            "failure": None,
+        }
+    ]
+    assert secret_token not in repr(logs)
