@@ -104,9 +104,9 @@ def setup(sandbox_url: str) -> VismaSetup:
     )
 
 
-def migrated_database(engine: Engine, clock: Clock) -> Database:
+def migrated_database(engine: Engine, clock: Any, key: bytes | None = None) -> Database:
     upgrade(engine)
-    return Database(engine=engine, cipher=PersonalDataCipher(Fernet.generate_key()), clock=clock)
+    return Database(engine=engine, cipher=PersonalDataCipher(key or Fernet.generate_key()), clock=clock)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
 
 
 @contextmanager
-def postgres_database(clock: Clock) -> Iterator[Database]:
+def postgres_database(clock: Any, key: bytes) -> Iterator[tuple[Database, str]]:
     """A fresh PostgreSQL database of its own (created and dropped here), on the server of DATABASE_URL_TEST."""
     url = os.environ.get("DATABASE_URL_TEST")
     if not url:
@@ -127,9 +127,10 @@ def postgres_database(clock: Clock) -> Iterator[Database]:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False), pool_size=20)
+    own_url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(own_url, pool_size=20)
     try:
-        yield migrated_database(engine, clock)
+        yield migrated_database(engine, clock, key), own_url
     finally:
         engine.dispose()
         with admin.connect() as connection:

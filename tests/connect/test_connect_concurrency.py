@@ -1,0 +1,95 @@
+"""Refresh tokens are single-use: many workers refreshing one company at once must leave it connected.
+
+Every worker's access token has expired, so each one wants to refresh; the row lock lets exactly one of them
+use the refresh token, and the others pick up what it stored.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from connect_helpers import login_and_consent, query
+from connect_workers import Container, call_visma_concurrently, process_worker
+from cryptography.fernet import Fernet
+
+from conftest import Clock, postgres_database
+from fakturabro.invoicing.companies import create_company
+from fakturabro.store.database import Database
+from fakturabro.store.visma_models import VismaConnection
+from fakturabro.sync.connection import (
+    ConnectionState,
+    DatabaseTokenStore,
+    VismaSetup,
+    activate,
+    complete_connect,
+    connection_status,
+    start_connect,
+)
+
+THREADS = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_THREADS", "8"))
+PROCESSES = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_PROCESSES", "3"))
+
+
+def connected_company(db: Database, setup: VismaSetup) -> int:
+    company_id = create_company(db, "Rörfirman AB").id
+    activate(db, company_id)
+    with httpx.Client(timeout=10) as browser:
+        callback = query(login_and_consent(browser, start_connect(db, setup, company_id)))
+    complete_connect(db, setup, state=callback["state"], code=callback["code"])
+    return company_id
+
+
+def generation(db: Database, company_id: int) -> int:
+    with db.transaction() as session:
+        row = session.get(VismaConnection, company_id)
+        assert row is not None
+        return row.token_generation
+
+
+def assert_survived(db: Database, company_id: int, sandbox_app: Any, generation_before: int) -> None:
+    assert connection_status(db, company_id).state is ConnectionState.CONNECTED
+    assert generation(db, company_id) == generation_before + 1  # one refresh, whoever won the lock
+    stored = DatabaseTokenStore(db, company_id).load()
+    assert stored is not None
+    assert list(sandbox_app.state.sandbox.refresh_tokens) == [stored.refresh_token]
+
+
+def test_concurrent_refresh_on_sqlite_threads(db: Database, setup: VismaSetup, clock: Clock, sandbox_app: Any) -> None:
+    company_id = connected_company(db, setup)
+    before = generation(db, company_id)
+    clock.advance(3600)
+
+    results = call_visma_concurrently(Container(db, setup), company_id, THREADS)
+
+    assert results == ["Demo Bygg & Service AB"] * THREADS
+    assert_survived(db, company_id, sandbox_app, before)
+
+
+@pytest.mark.postgres
+def test_concurrent_refresh_on_postgresql_threads_and_processes(
+    setup: VismaSetup, clock: Clock, sandbox_app: Any
+) -> None:
+    key = Fernet.generate_key()
+    with postgres_database(clock, key) as (db, url):
+        company_id = connected_company(db, setup)
+        before = generation(db, company_id)
+        clock.advance(3600)
+
+        start_at = time.time() + 5  # after the worker processes have started
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
+            futures = [
+                pool.submit(process_worker, url, key, clock.now, setup, company_id, THREADS, start_at)
+                for _ in range(PROCESSES)
+            ]
+            here = call_visma_concurrently(Container(db, setup), company_id, THREADS, start_at)
+            results = here + [result for future in futures for result in future.result(timeout=180)]
+
+        assert results == ["Demo Bygg & Service AB"] * (THREADS * (PROCESSES + 1))
+        assert_survived(db, company_id, sandbox_app, before)
