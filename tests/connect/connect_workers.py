@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +11,13 @@ from fakturabro.store.database import Database, PersonalDataCipher, make_engine
 from fakturabro.sync.connection import VismaSetup, visma_client_for
 
 
-@dataclass
 class Container:
-    database: Database
-    visma_setup: VismaSetup
-    settings: Any = None
+    """The part of `bootstrap.Container` the connection use cases read."""
+
+    def __init__(self, db: Database, visma_setup: VismaSetup) -> None:
+        self.db = db
+        self.extras: dict[str, Any] = {"visma_setup": visma_setup}
+        self.settings: Any = None
 
 
 def call_visma_concurrently(

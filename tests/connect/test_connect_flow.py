@@ -33,9 +33,11 @@ from fakturabro.visma.errors import OAuthError
 
 
 class Container:
-    def __init__(self, database: Database, visma_setup: VismaSetup) -> None:
-        self.database = database
-        self.visma_setup = visma_setup
+    """The part of `bootstrap.Container` the connection use cases read."""
+
+    def __init__(self, db: Database, visma_setup: VismaSetup) -> None:
+        self.db = db
+        self.extras = {"visma_setup": visma_setup}
         self.settings: Any = None
 
 

@@ -175,18 +175,22 @@ class VismaSetup:
 
 
 class VismaContainer(Protocol):
-    """What these use cases need from the composition root (`bootstrap.build`)."""
+    """What these use cases need from the composition root (`bootstrap.Container`)."""
 
     @property
-    def database(self) -> Database: ...
+    def db(self) -> Database: ...
 
     @property
     def settings(self) -> Settings: ...
 
+    @property
+    def extras(self) -> dict[str, Any]: ...
+
 
 def visma_setup_of(container: VismaContainer) -> VismaSetup:
-    """The container's `visma_setup` when it has one (tests, the embedded sandbox), else built from settings."""
-    setup = getattr(container, "visma_setup", None)
+    """`extras["visma_setup"]` when the container was built with one (tests, an in-process sandbox), else the
+    setup the settings describe."""
+    setup = container.extras.get("visma_setup")
     if isinstance(setup, VismaSetup):
         return setup
     return VismaSetup.from_settings(container.settings)
@@ -498,7 +502,7 @@ def visma_client_for(
     Raises `NotConnected` when the integration is off or the company has no tokens, and `NeedsReconnect` when
     Visma refused the last refresh: in both cases nothing is sent, and the caller (an export) waits.
     """
-    db = container.database
+    db = container.db
     status = connection_status(db, company_id)
     if status.state is ConnectionState.NEEDS_RECONNECT:
         raise NeedsReconnect()

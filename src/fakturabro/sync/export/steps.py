@@ -1,0 +1,652 @@
+"""The steps of one invoice's export, as plain functions of `ExportDeps` (the DBOS workflow calls them as steps).
+
+Each step is safe to run again after a crash or an error at any point:
+
+- customer: found by customer number before it is created, so a create whose answer was lost is found next time;
+- articles: the same for the fallback articles, by article number;
+- document: "in flight" is committed with our marker before the POST; a step that finds a create in flight
+  looks the marker up in Visma first and adopts what it finds, and creates only when nothing is there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturabro.domain.customer import CustomerKind, customer_kind
+from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
+from fakturabro.invoicing.content import stored_content
+from fakturabro.store import models
+from fakturabro.store.database import Database
+from fakturabro.store.export_models import (
+    InvoiceExport,
+    InvoiceExportLog,
+    VismaArticleCache,
+    VismaCompanyCache,
+    VismaCustomerLink,
+)
+from fakturabro.sync.export.planner import (
+    CreateCustomer,
+    RowVat,
+    customer_type_mismatch,
+    plan_customer,
+    totals_difference,
+)
+from fakturabro.visma import mapping
+from fakturabro.visma.client import VismaClient, odata_string
+from fakturabro.visma.errors import VismaConflict
+from fakturabro.visma.models import (
+    ArticleAccountCoding,
+    CustomerInvoiceDraft,
+    CustomerLedgerItem,
+    PartnerResourceLink,
+)
+
+log = structlog.get_logger("fakturabro.sync.export")
+
+ARTICLE_CURSOR_OVERLAP = timedelta(minutes=5)
+
+
+class ExportState:
+    WAITING = "waiting"
+    EXPORTING = "exporting"
+    EXPORTED = "exported"
+    FAILED = "failed"
+    NEEDS_RECONNECT = "needs_reconnect"
+
+
+DRAFT_MODE = "draft"
+VOUCHER_MODE = "voucher"
+
+
+@dataclass
+class ExportDeps:
+    """What an export needs from outside: storage, a Visma client per company and the company's export mode."""
+
+    db: Database
+    client_for: Callable[[int], VismaClient]
+    mode_for: Callable[[int], str]
+    connected: Callable[[int], bool] = lambda _company_id: True
+    public_url: str = "http://127.0.0.1:8000"
+    fallback_name: str = "Minuba"
+    house_work_fallback_name: str = "Minuba ROT/RUT"
+    article_refresh_seconds: float = 60.0
+    link_back: bool = True
+    max_attempts: int = 8
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 60.0
+    accounts: mapping.LedgerAccounts = field(default_factory=mapping.LedgerAccounts)
+
+
+# --- reading the invoice ------------------------------------------------------------------------------------
+
+
+def load_invoice(db: Database, company_id: int, invoice_id: int) -> mapping.InvoiceToExport:
+    with db.transaction() as session:
+        invoice = _invoice(session, company_id, invoice_id)
+        content = stored_content(invoice, db.cipher.decrypt)
+        credits_number = None
+        if invoice.credits_invoice_id is not None:
+            original = session.get(models.Invoice, invoice.credits_invoice_id)
+            assert original is not None
+            credits_number = original.number
+            content = _replace_date(content, original.invoice_date)
+        assert invoice.number is not None, "only approved invoices are exported"
+        return mapping.InvoiceToExport(
+            invoice_id=invoice.id,
+            number=invoice.number,
+            invoice_date=invoice.invoice_date,
+            content=content,
+            totals=compute_totals(content),
+            due_date=invoice.due_date,
+            customer=_customer(invoice.customer),
+            your_reference=invoice.your_reference,
+            our_reference=invoice.our_reference,
+            credits_number=credits_number,
+        )
+
+
+def _replace_date(content: InvoiceContent, day: date) -> InvoiceContent:
+    return dataclasses.replace(content, invoice_date=day)
+
+
+def _invoice(session: Session, company_id: int, invoice_id: int) -> models.Invoice:
+    invoice = session.get(models.Invoice, invoice_id)
+    if invoice is None or invoice.company_id != company_id:
+        raise LookupError(f"invoice {invoice_id} of company {company_id} does not exist")
+    return invoice
+
+
+def _customer(customer: models.Customer) -> mapping.CustomerToExport:
+    return mapping.CustomerToExport(
+        number=customer.customer_number,
+        name=customer.name,
+        kind=customer_kind(customer.org_number),
+        org_number=customer.org_number,
+        vat_number=customer.vat_number,
+        reverse_charge=customer.reverse_charge,
+        address_line1=customer.address_line1,
+        address_line2=customer.address_line2,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        country_code=customer.country_code or "SE",
+        email=customer.email,
+        phone=customer.phone,
+    )
+
+
+# --- export state ---------------------------------------------------------------------------------------------
+
+
+def export_row(session: Session, invoice_id: int) -> InvoiceExport | None:
+    return session.get(InvoiceExport, invoice_id)
+
+
+def ensure_export_row(session: Session, company_id: int, invoice_id: int, now: datetime) -> InvoiceExport:
+    row = session.get(InvoiceExport, invoice_id, with_for_update=True)
+    if row is None:
+        row = InvoiceExport(
+            invoice_id=invoice_id,
+            company_id=company_id,
+            state=ExportState.WAITING,
+            generation=1,
+            attempts=0,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Begun:
+    proceed: bool
+    mode: str
+    attempts: int
+
+
+def begin_attempt(deps: ExportDeps, company_id: int, invoice_id: int, generation: int) -> Begun:
+    """Mark the invoice as exporting for this workflow generation; a stale or finished generation stops."""
+    mode = deps.mode_for(company_id)
+    with deps.db.transaction() as session:
+        row = ensure_export_row(session, company_id, invoice_id, deps.db.clock())
+        if row.generation != generation or row.state == ExportState.EXPORTED:
+            return Begun(False, row.mode or mode, row.attempts)
+        row.state = ExportState.EXPORTING
+        row.mode = row.mode if row.visma_id else mode
+        row.attempts += 1
+        row.updated_at = deps.db.clock()
+        return Begun(True, row.mode or mode, row.attempts)
+
+
+def record(
+    deps: ExportDeps,
+    invoice_id: int,
+    *,
+    state: str,
+    step: str,
+    outcome: str,
+    message: str | None = None,
+    error_id: str | None = None,
+    http_status: int | None = None,
+) -> None:
+    """Set the export state and write the log row of this attempt, in one transaction."""
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.state = state
+        row.error = message if state != ExportState.EXPORTED else row.error
+        row.error_id = error_id
+        row.updated_at = deps.db.clock()
+        session.add(
+            InvoiceExportLog(
+                invoice_id=invoice_id,
+                company_id=row.company_id,
+                generation=row.generation,
+                attempt=row.attempts,
+                step=step,
+                outcome=outcome,
+                message=message,
+                error_id=error_id,
+                http_status=http_status,
+                at=deps.db.clock(),
+            )
+        )
+
+
+# --- customer -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedCustomer:
+    visma_id: str
+    is_private_person: bool
+    type_mismatch: str | None
+
+
+def resolve_customer(deps: ExportDeps, company_id: int, invoice_id: int) -> ResolvedCustomer:
+    """The Visma customer of the invoice's customer: linked before (no call), found by number, or created."""
+    invoice = load_invoice(deps.db, company_id, invoice_id)
+    ours = invoice.customer
+    with deps.db.transaction() as session:
+        customer_id = _invoice(session, company_id, invoice_id).customer_id
+        link = session.get(VismaCustomerLink, (company_id, customer_id))
+        if link is not None:
+            mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
+            return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
+    client = deps.client_for(company_id)
+    found = client.find_customer_by_number(ours.number)
+    action = plan_customer(
+        ours.number,
+        ours.kind,
+        str(found.id) if found and found.id else None,
+        found.is_private_person if found else None,
+    )
+    if isinstance(action, CreateCustomer):
+        terms = _company_cache(deps, company_id, client).terms_of_payment_id
+        assert terms is not None
+        created = client.create_customer(mapping.customer_to_visma(ours, UUID(terms)))
+        assert created.id is not None
+        resolved = ResolvedCustomer(str(created.id), created.is_private_person, None)
+    else:
+        resolved = ResolvedCustomer(action.visma_id, action.is_private_person, action.type_mismatch)
+    with deps.db.transaction() as session:
+        if session.get(VismaCustomerLink, (company_id, customer_id)) is None:
+            session.add(
+                VismaCustomerLink(
+                    company_id=company_id,
+                    customer_id=customer_id,
+                    visma_customer_id=resolved.visma_id,
+                    is_private_person=resolved.is_private_person,
+                    linked_at=deps.db.clock(),
+                )
+            )
+    return resolved
+
+
+# --- company reference data and articles ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyReference:
+    terms_of_payment_id: str | None
+    unit_id: str | None
+    codings: list[ArticleAccountCoding]
+
+
+def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
+    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table."""
+    with deps.db.transaction() as session:
+        cache = session.get(VismaCompanyCache, company_id)
+        if cache is not None and cache.refreshed_at is not None and cache.codings:
+            return CompanyReference(cache.terms_of_payment_id, cache.unit_id, _codings(cache.codings))
+    settings = client.get_company_settings()
+    units = client.list_units()
+    codings = client.list_article_account_codings()
+    unit = next((u for u in units if (u.abbreviation or "").lower() == "st" or (u.code or "").upper() == "ST"), None)
+    unit = unit or (units[0] if units else None)
+    reference = CompanyReference(
+        str(settings.terms_of_payment_id) if settings.terms_of_payment_id else None,
+        str(unit.id) if unit and unit.id else None,
+        codings,
+    )
+    with deps.db.transaction() as session:
+        cache = session.get(VismaCompanyCache, company_id)
+        if cache is None:
+            cache = VismaCompanyCache(company_id=company_id)
+            session.add(cache)
+        cache.terms_of_payment_id = reference.terms_of_payment_id
+        cache.unit_id = reference.unit_id
+        cache.codings = json.dumps([c.model_dump(mode="json", by_alias=True) for c in codings])
+        cache.refreshed_at = deps.db.clock()
+    return reference
+
+
+def _codings(raw: str) -> list[ArticleAccountCoding]:
+    return [ArticleAccountCoding.model_validate(item) for item in json.loads(raw)]
+
+
+def refresh_articles(deps: ExportDeps, company_id: int, client: VismaClient, *, force: bool = False) -> None:
+    """Bring the article cache up to date: everything the first time, then only what changed since the cursor.
+
+    The cursor is Visma's clock when the listing started, moved back by an overlap, so an article changed while
+    we read is read again next time. Called at most every ``article_refresh_seconds`` per company.
+    """
+    now = deps.db.clock()
+    with deps.db.transaction() as session:
+        cache = session.get(VismaCompanyCache, company_id)
+        cursor = cache.articles_cursor if cache else None
+        checked = cache.articles_checked_at if cache else None
+    if (
+        not force
+        and checked is not None
+        and _aware(now) - _aware(checked) < timedelta(seconds=deps.article_refresh_seconds)
+    ):
+        return
+    since = _aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
+    listing = client.list_articles(changed_since=since)
+    with deps.db.transaction() as session:
+        cached = {
+            row.number: row
+            for row in session.scalars(select(VismaArticleCache).where(VismaArticleCache.company_id == company_id))
+        }
+        for article in listing.items:
+            if article.id is None:
+                continue
+            row = cached.get(article.number)
+            if row is None:
+                row = VismaArticleCache(company_id=company_id, number=article.number)
+                session.add(row)
+                cached[article.number] = row
+            row.visma_id = str(article.id)
+            row.name = article.name[:200]
+            row.coding_id = str(article.coding_id)
+            row.is_active = article.is_active
+        cache = session.get(VismaCompanyCache, company_id)
+        if cache is None:
+            cache = VismaCompanyCache(company_id=company_id)
+            session.add(cache)
+        cache.articles_cursor = listing.server_time_utc
+        cache.articles_checked_at = now
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _known_articles(
+    deps: ExportDeps, company_id: int, codings: Sequence[ArticleAccountCoding]
+) -> dict[str, mapping.VismaArticleRef]:
+    vat_by_coding = {str(c.id): mapping.coding_vat_percent(c) for c in codings}
+    service_by_coding = {str(c.id): c.type == "Service" for c in codings}
+    with deps.db.transaction() as session:
+        rows = session.scalars(
+            select(VismaArticleCache).where(VismaArticleCache.company_id == company_id, VismaArticleCache.is_active)
+        ).all()
+        return {
+            row.number: mapping.VismaArticleRef(
+                UUID(row.visma_id),
+                row.number,
+                vat_by_coding.get(row.coding_id or ""),
+                service_by_coding.get(row.coding_id or "", False),
+            )
+            for row in rows
+        }
+
+
+def resolve_articles(deps: ExportDeps, company_id: int, invoice_id: int) -> list[str | None]:
+    """The Visma article id of every row (None for text rows); fallback articles are created when missing."""
+    invoice = load_invoice(deps.db, company_id, invoice_id)
+    client = deps.client_for(company_id)
+    reference = _company_cache(deps, company_id, client)
+    refresh_articles(deps, company_id, client)
+    known = _known_articles(deps, company_id, reference.codings)
+    plan = mapping.plan_row_articles(invoice.content, known)
+    for item in plan:
+        if item.fallback is not None and item.fallback.number not in known:
+            known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
+    return [str(known[item.article_number].id) if item.article_number else None for item in plan]
+
+
+def _ensure_fallback(
+    deps: ExportDeps,
+    company_id: int,
+    client: VismaClient,
+    reference: CompanyReference,
+    fallback: mapping.FallbackArticle,
+) -> mapping.VismaArticleRef:
+    named = mapping.fallback_article_for(
+        fallback.vat_percent,
+        husavdrag=fallback.service,
+        name=deps.fallback_name,
+        husavdrag_name=deps.house_work_fallback_name,
+    )
+    article = client.find_article_by_number(named.number)
+    if article is None:
+        coding_id = mapping.choose_coding(reference.codings, named.vat_percent, service=named.service)
+        assert reference.unit_id is not None
+        article = client.create_article(mapping.fallback_to_visma(named, coding_id, UUID(reference.unit_id)))
+    assert article.id is not None
+    with deps.db.transaction() as session:
+        existing = session.scalars(
+            select(VismaArticleCache).where(
+                VismaArticleCache.company_id == company_id, VismaArticleCache.number == article.number
+            )
+        ).first()
+        if existing is None:
+            session.add(
+                VismaArticleCache(
+                    company_id=company_id,
+                    number=article.number,
+                    visma_id=str(article.id),
+                    name=article.name[:200],
+                    coding_id=str(article.coding_id),
+                    is_active=True,
+                )
+            )
+    return mapping.VismaArticleRef(article.id, article.number, named.vat_percent, named.service)
+
+
+# --- the document ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    visma_id: str
+    document_type: str
+    invoice_number: int | None
+    totals: mapping.DocumentTotals
+    row_article_ids: tuple[str | None, ...]
+    adopted: bool = False
+
+
+def send_document(
+    deps: ExportDeps,
+    company_id: int,
+    invoice_id: int,
+    mode: str,
+    customer_id: str,
+    article_ids: Sequence[str | None],
+) -> SentDocument:
+    """Reconcile or create the invoice's document in Visma; exactly one per invoice whatever failed before."""
+    invoice = load_invoice(deps.db, company_id, invoice_id)
+    client = deps.client_for(company_id)
+    marker = mapping.marker_for(invoice.number)
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        known_id, document_type, in_flight = row.visma_id, row.visma_document_type, row.in_flight_at is not None
+    if known_id is not None:
+        return _read_back(client, known_id, document_type or DRAFT_MODE)
+    if in_flight:
+        found = _find_by_marker(client, mode, invoice.number, marker)
+        if found is not None:
+            _record_document(deps, invoice_id, found)
+            return SentDocument(**{**found.__dict__, "adopted": True})
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.marker = marker
+        row.in_flight_at = deps.db.clock()
+        row.visma_customer_id = customer_id
+    sent = _create(client, deps, invoice, mode, customer_id, article_ids, marker)
+    _record_document(deps, invoice_id, sent)
+    return sent
+
+
+def _create(
+    client: VismaClient,
+    deps: ExportDeps,
+    invoice: mapping.InvoiceToExport,
+    mode: str,
+    customer_id: str,
+    article_ids: Sequence[str | None],
+    marker: str,
+) -> SentDocument:
+    if mode == VOUCHER_MODE:
+        item = mapping.invoice_to_ledger_item(invoice, UUID(customer_id), deps.accounts)
+        try:
+            created = client.create_customer_ledger_item_with_voucher(item)
+        except VismaConflict:
+            # The number is taken: ours if an earlier create landed unseen (adopt it), else a real conflict.
+            found = _find_by_marker(client, mode, invoice.number, marker)
+            if found is None:
+                raise
+            return found
+        return _ledger_sent(created)
+    ids = [UUID(value) if value else None for value in article_ids]
+    draft = mapping.invoice_to_draft(invoice, UUID(customer_id), ids)
+    created_draft = client.create_customer_invoice_draft(draft)
+    return _draft_sent(created_draft, article_ids)
+
+
+def _draft_sent(draft: CustomerInvoiceDraft, article_ids: Sequence[str | None] = ()) -> SentDocument:
+    assert draft.id is not None
+    ids = tuple(str(row.article_id) if row.article_id else None for row in draft.rows or [] if not row.is_text_row)
+    return SentDocument(str(draft.id), DRAFT_MODE, None, mapping.draft_totals(draft), ids)
+
+
+def _ledger_sent(item: CustomerLedgerItem) -> SentDocument:
+    assert item.id is not None
+    totals = mapping.DocumentTotals(
+        total=item.total_amount_invoice_currency,
+        vat=item.vat_amount_invoice_currency or Decimal(0),
+        rounding=item.roundings_amount_invoice_currency or Decimal(0),
+        husavdrag=item.total_amount_invoice_currency - item.remaining_amount_invoice_currency,
+    )
+    return SentDocument(str(item.id), VOUCHER_MODE, item.invoice_number, totals, ())
+
+
+def _find_by_marker(client: VismaClient, mode: str, number: int, marker: str) -> SentDocument | None:
+    if mode == VOUCHER_MODE:
+        listing = client.list_all(
+            "/customerledgeritems", CustomerLedgerItem, params={"$filter": f"InvoiceNumber eq {number}"}
+        )
+        item = next((i for i in listing.items if i.invoice_number == number), None)
+        return _ledger_sent(item) if item is not None else None
+    drafts = client.list_customer_invoice_drafts(odata_filter=f"ContractNumber eq {odata_string(marker)}")
+    draft = next((d for d in drafts.items if d.contract_number == marker), None)
+    return _draft_sent(draft) if draft is not None else None
+
+
+def _read_back(client: VismaClient, visma_id: str, document_type: str) -> SentDocument:
+    if document_type == VOUCHER_MODE:
+        raw = client.request("GET", "/customerledgeritems/{item_id}", path_params={"item_id": visma_id})
+        return _ledger_sent(CustomerLedgerItem.model_validate(raw))
+    return _draft_sent(client.get_customer_invoice_draft(UUID(visma_id)))
+
+
+def _record_document(deps: ExportDeps, invoice_id: int, sent: SentDocument) -> None:
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.visma_id = sent.visma_id
+        row.visma_document_type = sent.document_type
+        row.visma_invoice_number = sent.invoice_number
+        row.updated_at = deps.db.clock()
+
+
+# --- link back and the check ----------------------------------------------------------------------------------
+
+
+def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
+    """A partner resource link from the Visma draft to our invoice (drafts only: the spec's resource types have no
+    ledger item). Reconciled like the document: a link in flight is looked up by resource before posting again."""
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        if row.visma_document_type != DRAFT_MODE or not row.visma_id or (row.visma_link_id or "").count("-") == 4:
+            return row.visma_link_id
+        visma_id, in_flight = row.visma_id, row.visma_link_id == "pending"
+        company_name = session.get(models.Company, company_id)
+        partner_company = company_name.name if company_name else "fakturabro"
+    client = deps.client_for(company_id)
+    link_id: str | None = None
+    if in_flight:
+        listing = client.list_all(
+            "/partnerresourcelinks", PartnerResourceLink, params={"$filter": f"ResourceId eq {visma_id}"}
+        )
+        link_id = next((str(link.id) for link in listing.items if str(link.resource_id) == visma_id), None)
+    if link_id is None:
+        with deps.db.transaction() as session:
+            row = session.get(InvoiceExport, invoice_id)
+            assert row is not None
+            row.visma_link_id = "pending"
+        created = client.create_partner_resource_link(
+            PartnerResourceLink(
+                resource_id=UUID(visma_id),
+                resource_type=PartnerResourceLink.CUSTOMER_INVOICE_DRAFT,
+                href=f"{deps.public_url.rstrip('/')}/invoices/{invoice_id}",
+                partner_company_name=partner_company[:100],
+                partner_system_name="fakturabro",
+            )
+        )
+        link_id = str(created.id)
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.visma_link_id = link_id
+    return link_id
+
+
+def finish(
+    deps: ExportDeps, company_id: int, invoice_id: int, sent: SentDocument, customer: ResolvedCustomer
+) -> str | None:
+    """Compare Visma's totals with ours and mark the invoice exported; returns the difference, if any."""
+    invoice = load_invoice(deps.db, company_id, invoice_id)
+    known = _article_numbers_by_id(deps, company_id)
+    priced = [row for row in invoice.content.rows if row.kind is not RowKind.TEXT]
+    visma_rates = list(sent.totals.row_vat_percent) + [None] * (len(priced) - len(sent.totals.row_vat_percent))
+    ids = list(sent.row_article_ids) + [None] * (len(priced) - len(sent.row_article_ids))
+    rows = [
+        RowVat(row.vat_rate.normalize(), rate, known.get(article_id or ""))
+        for row, rate, article_id in zip(priced, visma_rates, ids, strict=False)
+    ]
+    difference = totals_difference(
+        invoice.totals,
+        sent.totals,
+        type_mismatch=customer.type_mismatch,
+        rows=rows,
+        reverse_charge=invoice.content.reverse_charge,
+    )
+    warning = difference or customer.type_mismatch
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.totals_difference = difference
+        row.state = ExportState.EXPORTED
+        row.error = warning
+        row.error_id = None
+        row.exported_at = row.updated_at = deps.db.clock()
+        session.add(
+            InvoiceExportLog(
+                invoice_id=invoice_id,
+                company_id=company_id,
+                generation=row.generation,
+                attempt=row.attempts,
+                step="finish",
+                outcome="exported" if difference is None else "totals_differ",
+                message=warning,
+                at=deps.db.clock(),
+            )
+        )
+    return difference
+
+
+def _article_numbers_by_id(deps: ExportDeps, company_id: int) -> dict[str, str]:
+    with deps.db.transaction() as session:
+        rows = session.scalars(select(VismaArticleCache).where(VismaArticleCache.company_id == company_id)).all()
+        return {row.visma_id: row.number for row in rows}
+
+
+def customer_kind_of(customer: mapping.CustomerToExport) -> CustomerKind:
+    return customer.kind

@@ -1,0 +1,330 @@
+"""The export of one invoice as a DBOS workflow, and the ways it is started.
+
+One workflow per invoice and *generation*: its id is ``export-<invoice id>-<generation>``, so an invoice is never
+enqueued twice (DBOS returns the existing workflow for a known id). "Export again" and the pick-up of waiting
+invoices bump the generation in our table first, in a transaction that only succeeds from a resting state, so
+two workflows of one invoice never run at the same time.
+
+The workflow runs the steps of `steps.py`; a retriable Visma error (timeout, 5xx, 429) is logged and the attempt
+starts over after a durable, capped, jittered sleep (Visma's "Try again in N seconds" honoured); every step is
+safe to run again. A refusal stops as ``failed`` with Visma's message explained in Swedish; a missing or
+refused connection leaves the invoice ``waiting`` / ``needs_reconnect`` until the company (re)connects.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import structlog
+from dbos import DBOS
+from dbos._enqueue_options import EnqueueOptions
+from sqlalchemy import select
+
+from fakturabro.domain.invoice import InvoiceStatus
+from fakturabro.store import models
+from fakturabro.store.export_models import InvoiceExport
+from fakturabro.sync.export import steps
+from fakturabro.sync.export.planner import explain_refusal
+from fakturabro.sync.export.steps import ExportDeps, ExportState
+from fakturabro.visma.errors import OAuthError, VismaError, VismaRateLimited, VismaUnauthorized
+from fakturabro.visma.mapping import MappingError
+from fakturabro.visma.oauth import NotConnected
+
+log = structlog.get_logger("fakturabro.sync.export")
+
+EXPORT_QUEUE = "fakturabro-exports"
+EXPORT_WORKFLOW = "fakturabro.export_invoice"
+RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT)
+
+_deps: list[ExportDeps] = []
+T = TypeVar("T")
+
+
+def configure(deps: ExportDeps) -> None:
+    """Give the workflows their dependencies (the composition root calls this before DBOS is launched)."""
+    _deps[:] = [deps]
+
+
+def current_deps() -> ExportDeps:
+    if not _deps:
+        raise RuntimeError("the export is not configured: call sync.export.workflow.configure() first")
+    return _deps[0]
+
+
+def workflow_id(invoice_id: int, generation: int) -> str:
+    return f"export-{invoice_id}-{generation}"
+
+
+# --- the steps as DBOS steps ---------------------------------------------------------------------------------
+
+
+class ConnectionMissing(Exception):  # noqa: N818 - a state, not a failure of ours
+    """The company is not connected (``not_connected``) or must reconnect (``needs_reconnect``).
+
+    The connection's own exceptions take no message argument and cannot be pickled into DBOS's step record, so
+    every step turns them into this one.
+    """
+
+    @property
+    def kind(self) -> str:
+        return str(self.args[0])
+
+
+def _guarded(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except NotConnected:
+        raise ConnectionMissing("not_connected") from None
+    except OAuthError as error:
+        if error.needs_reconnect:
+            raise ConnectionMissing("needs_reconnect") from None
+        raise
+
+
+@DBOS.step(name="export.begin")
+def _begin(company_id: int, invoice_id: int, generation: int) -> steps.Begun:
+    return _guarded(lambda: steps.begin_attempt(current_deps(), company_id, invoice_id, generation))
+
+
+@DBOS.step(name="export.check_connection")
+def _check_connection(company_id: int) -> None:
+    _guarded(lambda: current_deps().client_for(company_id))
+
+
+@DBOS.step(name="export.resolve_customer")
+def _resolve_customer(company_id: int, invoice_id: int) -> steps.ResolvedCustomer:
+    return _guarded(lambda: steps.resolve_customer(current_deps(), company_id, invoice_id))
+
+
+@DBOS.step(name="export.resolve_articles")
+def _resolve_articles(company_id: int, invoice_id: int) -> list[str | None]:
+    return _guarded(lambda: steps.resolve_articles(current_deps(), company_id, invoice_id))
+
+
+@DBOS.step(name="export.send_document")
+def _send_document(
+    company_id: int, invoice_id: int, mode: str, customer_id: str, article_ids: list[str | None]
+) -> steps.SentDocument:
+    return _guarded(lambda: steps.send_document(current_deps(), company_id, invoice_id, mode, customer_id, article_ids))
+
+
+@DBOS.step(name="export.link_back")
+def _link_back(company_id: int, invoice_id: int) -> str | None:
+    return _guarded(lambda: steps.link_back(current_deps(), company_id, invoice_id))
+
+
+@DBOS.step(name="export.finish")
+def _finish(company_id: int, invoice_id: int, sent: steps.SentDocument, customer: steps.ResolvedCustomer) -> str | None:
+    return steps.finish(current_deps(), company_id, invoice_id, sent, customer)
+
+
+@DBOS.step(name="export.record")
+def _record(
+    invoice_id: int, state: str, step: str, outcome: str, message: str | None, error: VismaError | None
+) -> None:
+    steps.record(
+        current_deps(),
+        invoice_id,
+        state=state,
+        step=step,
+        outcome=outcome,
+        message=message,
+        error_id=error.error_id if error else None,
+        http_status=error.status if error else None,
+    )
+
+
+@DBOS.step(name="export.jitter")
+def _jitter() -> float:
+    return random.random()  # noqa: S311 - spreading retries, not security
+
+
+# --- the workflow -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stop:
+    state: str
+    outcome: str
+    message: str
+    error: VismaError | None = None
+
+
+@DBOS.workflow(name=EXPORT_WORKFLOW)
+def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
+    """Export one approved invoice; returns the final state."""
+    deps = current_deps()
+    for attempt in range(deps.max_attempts):
+        begun = _begin(company_id, invoice_id, generation)
+        if not begun.proceed:
+            return "superseded"
+        step = "check_connection"
+        mismatch: str | None = None
+        try:
+            _check_connection(company_id)
+            step = "resolve_customer"
+            customer = _resolve_customer(company_id, invoice_id)
+            mismatch = customer.type_mismatch
+            step = "resolve_articles"
+            article_ids = [] if begun.mode == steps.VOUCHER_MODE else _resolve_articles(company_id, invoice_id)
+            step = "send_document"
+            sent = _send_document(company_id, invoice_id, begun.mode, customer.visma_id, article_ids)
+            if deps.link_back:
+                step = "link_back"
+                _link_back(company_id, invoice_id)
+            step = "finish"
+            _finish(company_id, invoice_id, sent, customer)
+            return ExportState.EXPORTED
+        except VismaError as error:
+            if not error.retriable:
+                return _stop(invoice_id, step, _classify(error, mismatch))
+            _record(invoice_id, ExportState.EXPORTING, step, "retry", _retry_message(error), error)
+            DBOS.sleep(_delay(deps, error, attempt, _jitter()))
+        except Exception as error:  # noqa: BLE001 - classified and recorded; a bug is logged loudly in _classify
+            return _stop(invoice_id, step, _classify(error, mismatch))
+    message = "Visma svarar inte just nu. Exporten försöker igen automatiskt."
+    _record(invoice_id, ExportState.WAITING, "retry", "gave_up", message, None)
+    return ExportState.WAITING
+
+
+def _stop(invoice_id: int, step: str, stop: _Stop) -> str:
+    _record(invoice_id, stop.state, step, stop.outcome, stop.message, stop.error)
+    return stop.state
+
+
+def _classify(error: Exception, customer_mismatch: str | None) -> _Stop:
+    """How the export stops on an error that retrying the same request cannot fix."""
+    if isinstance(error, ConnectionMissing) and error.kind == "not_connected":
+        return _Stop(
+            ExportState.WAITING,
+            "not_connected",
+            "Inte kopplad till Visma eEkonomi. Fakturan exporteras när företaget är kopplat.",
+        )
+    if isinstance(error, ConnectionMissing | VismaUnauthorized):
+        return _Stop(
+            ExportState.NEEDS_RECONNECT,
+            "needs_reconnect",
+            "Kopplingen till Visma eEkonomi behöver förnyas. Koppla igen, så exporteras fakturan.",
+            error if isinstance(error, VismaError) else None,
+        )
+    if isinstance(error, MappingError):
+        return _Stop(ExportState.FAILED, "refused", str(error))
+    if isinstance(error, VismaError):
+        return _Stop(ExportState.FAILED, "refused", explain_refusal(error, customer_mismatch), error)
+    log.exception("export.unexpected_error")
+    return _Stop(ExportState.FAILED, "bug", f"Oväntat fel i exporten ({type(error).__name__}). Kontakta supporten.")
+
+
+def _retry_message(error: VismaError) -> str:
+    if isinstance(error, VismaRateLimited):
+        return "Visma begränsar antalet anrop just nu; försöker igen."
+    return f"Visma svarade inte ({error}); försöker igen."
+
+
+def _delay(deps: ExportDeps, error: VismaError, attempt: int, jitter: float) -> float:
+    backoff = min(deps.backoff_cap_seconds, deps.backoff_base_seconds * 2**attempt)
+    if isinstance(error, VismaRateLimited) and error.retry_after_seconds is not None:
+        return error.retry_after_seconds + jitter * min(1.0, backoff)
+    return backoff / 2 + jitter * backoff / 2
+
+
+# --- starting exports ----------------------------------------------------------------------------------------
+
+
+def _enqueue(company_id: int, invoice_id: int, generation: int) -> None:
+    options = EnqueueOptions(
+        workflow_name=EXPORT_WORKFLOW,
+        queue_name=EXPORT_QUEUE,
+        workflow_id=workflow_id(invoice_id, generation),
+        queue_partition_key=str(company_id),
+    )
+    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation)
+
+
+def start_export(company_id: int, invoice_id: int) -> None:
+    """The `on_approved` hook: record the export as waiting and enqueue its workflow (approval never waits)."""
+    deps = current_deps()
+    with deps.db.transaction() as session:
+        row = steps.ensure_export_row(session, company_id, invoice_id, deps.db.clock())
+        generation = row.generation
+    _enqueue(company_id, invoice_id, generation)
+
+
+def export_again(company_id: int, invoice_id: int) -> bool:
+    """Start a new export generation for an invoice at rest (failed, waiting, needs reconnect); False otherwise."""
+    generation = bump_generation(company_id, invoice_id)
+    if generation is None:
+        return False
+    _enqueue(company_id, invoice_id, generation)
+    return True
+
+
+def bump_generation(company_id: int, invoice_id: int) -> int | None:
+    """Take the invoice's export to a new generation, only from a resting state (locked, so never twice)."""
+    deps = current_deps()
+    with deps.db.transaction() as session:
+        invoice = session.get(models.Invoice, invoice_id)
+        if invoice is None or invoice.company_id != company_id or invoice.number is None:
+            return None
+        row = steps.ensure_export_row(session, company_id, invoice_id, deps.db.clock())
+        if row.state not in RESTING_STATES:
+            return None
+        row.generation += 1
+        row.state = ExportState.WAITING
+        row.updated_at = deps.db.clock()
+        return row.generation
+
+
+def pending_exports(
+    company_ids: Iterable[int] | None = None, *, include_failed: bool = False, connected_only: bool = False
+) -> list[tuple[int, int]]:
+    """(company id, invoice id) of approved invoices not exported yet: waiting, needs reconnect, never started
+    (approved before the export existed), and failed when asked."""
+    deps = current_deps()
+    states = RESTING_STATES if include_failed else (ExportState.WAITING, ExportState.NEEDS_RECONNECT)
+    with deps.db.transaction() as session:
+        query = (
+            select(models.Invoice.company_id, models.Invoice.id, InvoiceExport.state)
+            .outerjoin(InvoiceExport, InvoiceExport.invoice_id == models.Invoice.id)
+            .where(models.Invoice.number.is_not(None), models.Invoice.status != InvoiceStatus.DRAFT.value)
+            .order_by(models.Invoice.id)
+        )
+        if company_ids is not None:
+            query = query.where(models.Invoice.company_id.in_(list(company_ids)))
+        rows = [(c, i) for c, i, state in session.execute(query) if state is None or state in states]
+    if connected_only:
+        connected = {company: deps.connected(company) for company in {c for c, _ in rows}}
+        rows = [(c, i) for c, i in rows if connected[c]]
+    return rows
+
+
+def export_pending(company_ids: Iterable[int] | None = None, *, include_failed: bool = False) -> list[int]:
+    """The manual "export all pending": enqueue every pending invoice; returns their ids."""
+    started = []
+    for company_id, invoice_id in pending_exports(company_ids, include_failed=include_failed):
+        if export_again(company_id, invoice_id):
+            started.append(invoice_id)
+    return started
+
+
+@DBOS.step(name="export.pending_candidates")
+def _pending_candidates() -> list[tuple[int, int]]:
+    return pending_exports(connected_only=True)
+
+
+@DBOS.step(name="export.bump_generation")
+def _bump(company_id: int, invoice_id: int) -> int | None:
+    return bump_generation(company_id, invoice_id)
+
+
+@DBOS.workflow(name="fakturabro.export_pending_scheduled")
+def export_pending_scheduled(scheduled_at: datetime, context: object) -> None:
+    """Every minute: enqueue the waiting exports of connected companies (the pick-up after a (re)connect)."""
+    for company_id, invoice_id in _pending_candidates():
+        generation = _bump(company_id, invoice_id)
+        if generation is not None:
+            _enqueue(company_id, invoice_id, generation)
