@@ -3,6 +3,7 @@ payment import make. No mocks of our own client here."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -12,8 +13,8 @@ import httpx
 import pytest
 from visma_fakes import FakeClock
 
-from fakturabro.visma.client import VismaClient
-from fakturabro.visma.errors import OAuthError, VismaValidationError
+from fakturabro.visma.client import VismaClient, odata_string
+from fakturabro.visma.errors import OAuthError, VismaTimeoutAfterSend, VismaUnavailable, VismaValidationError
 from fakturabro.visma.models import (
     Article,
     Customer,
@@ -360,3 +361,72 @@ def test_pacing_keeps_clear_of_the_rate_limit(
         client.list_units()
     statuses = [r["status"] for r in control.get("/requests").json()["requests"] if r["path"] == "/v2/units"]
     assert statuses == [200] * 15
+
+
+def test_concurrent_workers_refresh_once_and_keep_the_connection(
+    sandbox_url: str, visma: Connected, sandbox_clock: FakeClock, control: httpx.Client
+) -> None:
+    sandbox_clock.advance(3600 + 1)  # every worker finds the access token expired
+    control.delete("/requests")
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        # Each worker its own HTTP client, all sharing the company's token store (as threads of one process).
+        http = httpx.Client(auth=VismaAuth(visma.store, visma.connect.refresh, clock=sandbox_clock), timeout=10)
+        client = VismaClient(http, f"{sandbox_url}/v2")
+        try:
+            barrier.wait()
+            client.list_units()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    token_calls = [r for r in control.get("/requests").json()["requests"] if r["path"] == "/connect/token"]
+    assert len(token_calls) == 1
+    assert visma.client.get_company_settings().name  # the rotated refresh token is the one stored
+
+
+def test_lost_answer_to_a_write_is_reported_and_the_marker_finds_the_document(
+    sandbox_url: str, visma: Connected, control: httpx.Client
+) -> None:
+    customer = visma.client.create_customer(new_customer(visma.client, "9006"))
+    article = service_article(visma.client, "ARB-1")
+    assert customer.id is not None
+    assert control.put("/faults", json={"timeout_after_commit_rate": 1, "timeout_after_commit_ms": 1500}).is_success
+    impatient = httpx.Client(auth=VismaAuth(visma.store, visma.connect.refresh), timeout=httpx.Timeout(10, read=0.3))
+    client = VismaClient(impatient, f"{sandbox_url}/v2", sleep=lambda _: None)
+    marker = "fakturabro-1042"
+    draft = CustomerInvoiceDraft(
+        customer_id=customer.id,
+        contract_number=marker,
+        rows=[
+            CustomerInvoiceDraftRow(
+                article_id=article.id, text="Arbete", unit_price=Decimal("500"), quantity=Decimal("1")
+            )
+        ],
+    )
+    with pytest.raises(VismaTimeoutAfterSend) as caught:
+        client.create_customer_invoice_draft(draft)
+    assert caught.value.may_have_executed
+    assert control.put("/faults", json={"timeout_after_commit_rate": 0}).is_success
+    found = visma.client.list_customer_invoice_drafts(odata_filter=f"ContractNumber eq {odata_string(marker)}")
+    assert [d.contract_number for d in found.items] == [marker]  # created once, and found again
+
+
+def test_injected_server_errors_are_retried_on_reads_only(visma: Connected, control: httpx.Client) -> None:
+    customer = new_customer(visma.client, "9007")
+    assert control.put("/faults", json={"error_rate": 1}).is_success
+    with pytest.raises(VismaUnavailable):
+        visma.client.list_units()
+    assert len(visma.sleeps) == 4  # the default max_retries, then it gives up
+    visma.sleeps.clear()
+    with pytest.raises(VismaUnavailable) as caught:
+        visma.client.create_customer(customer)
+    assert caught.value.may_have_executed
+    assert visma.sleeps == []

@@ -173,7 +173,11 @@ class VismaConnect:
 
 
 class TokenStore(Protocol):
-    """Where one company's tokens live. The database-backed store encrypts them and locks a row."""
+    """Where one company's tokens live. The database-backed store encrypts them and locks a row.
+
+    `VismaAuth` calls `load()` again inside `refresh_lock()`: there it must return what another thread or
+    process saved last, not a cached copy, or two workers would spend the same single-use refresh token.
+    """
 
     def load(self) -> TokenSet | None: ...
 
