@@ -33,6 +33,10 @@ class Api:
     def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         return self.client.post(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
 
+    def post_raw(self, path: str, content: bytes | str) -> httpx.Response:
+        headers = {**self.headers, "Content-Type": "application/json"}
+        return self.client.post(f"/api/v1{path}", content=content, headers=headers)
+
     def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         return self.client.put(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
 

@@ -29,13 +29,13 @@ def _storable(value: str) -> str:
 
 
 Storable = AfterValidator(_storable)
-Name = Annotated[str, Storable, Field(min_length=1, max_length=200)]
-OptionalName = Annotated[str | None, Storable, Field(max_length=200)]
-Short = Annotated[str, Storable, Field(max_length=50)]
-OptionalShort = Annotated[str | None, Storable, Field(max_length=50)]
-Email = Annotated[str | None, Storable, Field(max_length=254)]
-RowText = Annotated[str, Storable, Field(max_length=2000)]
-Number = Annotated[str, Storable, Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z._/-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=200), Storable]
+OptionalName = Annotated[str, Field(max_length=200), Storable] | None
+Short = Annotated[str, Field(max_length=50), Storable]
+OptionalShort = Annotated[str, Field(max_length=50), Storable] | None
+Email = Annotated[str, Field(max_length=254), Storable] | None
+RowText = Annotated[str, Field(max_length=2000), Storable]
+Number = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z._/-]+$"), Storable]
 # Amounts: the domain gives Swedish messages for range and decimals; NaN/Infinity never get that far.
 Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
 Percent = Annotated[Decimal, Field(allow_inf_nan=False, ge=0, le=100, decimal_places=2)]
@@ -88,7 +88,7 @@ class RowInput(_Input):
 
 
 class PersonInput(_Input):
-    personal_number: Annotated[str, Storable, Field(max_length=20)]
+    personal_number: Annotated[str, Field(max_length=20), Storable]
     share: Percent = Decimal(100)
 
 
@@ -116,7 +116,7 @@ class PaymentInput(_Input):
     amount: Amount
     payment_date: date | None = None
     source: Annotated[str, Field(pattern=r"^(manual|visma)$")] = "manual"
-    external_id: Annotated[str | None, Storable, Field(max_length=100)] = None
+    external_id: Annotated[str, Field(max_length=100), Storable] | None = None
 
 
 class CreditInput(_Input):

@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from fakturabro.store.types import ExactDecimal
+from fakturabro.store.types import ExactDecimal, UtcDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -52,7 +51,7 @@ class Company(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class User(Base):
@@ -62,7 +61,7 @@ class User(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ApiToken(Base):
@@ -75,8 +74,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class NumberSeries(Base):
@@ -108,8 +107,8 @@ class Customer(Base):
     city: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     country_code: Mapped[str] = mapped_column(String(2), default="SE")
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Article(Base):
@@ -125,8 +124,8 @@ class Article(Base):
     vat_rate: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
     kind: Mapped[str] = mapped_column(String(20))
     house_work_type: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Invoice(Base):
@@ -157,9 +156,9 @@ class Invoice(Base):
     total: Mapped[Decimal | None] = mapped_column(Money())
     house_work_deduction: Mapped[Decimal | None] = mapped_column(Money())
     to_pay: Mapped[Decimal | None] = mapped_column(Money())
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     rows: Mapped[list[InvoiceRow]] = relationship(
         order_by="InvoiceRow.position", cascade="all, delete-orphan", lazy="selectin"
@@ -212,4 +211,4 @@ class Payment(Base):
     payment_date: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -53,7 +53,10 @@ async def _integrity(_request: Request, error: Exception) -> JSONResponse:
 async def _request_validation(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     details = [
-        _detail(_clean_loc(e.get("loc", ())), str(e.get("msg", "")), str(e.get("type", ""))) for e in error.errors()
+        _detail(
+            _clean_loc(e.get("loc", ())), str(e.get("msg", "")).removeprefix("Value error, "), str(e.get("type", ""))
+        )
+        for e in error.errors()
     ]
     return _respond(422, *details)
 
