@@ -3,7 +3,7 @@
 `openapi-v2.yaml` beside this module is an unchanged copy of Visma's official eAccounting API v2 spec (tests
 check it against the shared reference copy). The sandbox serves a subset of it; `sandbox_spec()` is that subset
 with the spec's own inconsistencies repaired, and every `/v2` request body and query is validated against it
-with openapi-core. Where the official spec is inconsistent (see `_repair`) we say so here and in
+with openapi-core. Where the official spec is inconsistent (see `repair`) we say so here and in
 docs/SANDBOX.md.
 """
 
@@ -90,7 +90,7 @@ def official_spec() -> dict[str, Any]:
     return spec
 
 
-def _repair(paths: dict[str, Any]) -> None:
+def repair(paths: dict[str, Any]) -> None:
     """Repair what is inconsistent in the official spec for the served paths.
 
     - `GET /customerinvoicedrafts/{invoiceDraftId}` and `PUT/DELETE /customerinvoicedrafts/{customerInvoiceDraftId}`
@@ -113,7 +113,7 @@ def sandbox_spec() -> dict[str, Any]:
     paths["/customerinvoicedrafts/{invoiceDraftId}"] = copy.deepcopy(
         official["paths"]["/customerinvoicedrafts/{invoiceDraftId}"]
     )
-    _repair(paths)
+    repair(paths)
     spec = {key: value for key, value in official.items() if key not in ("paths", "servers")}
     spec["servers"] = [{"url": f"{VALIDATION_HOST}/v2"}]
     spec["paths"] = paths
