@@ -112,6 +112,7 @@ class InvoiceToExport:
 
     invoice_id: int
     number: int
+    invoice_date: date  # the document's date (a credit's ``content`` carries its original's date for the rates)
     content: InvoiceContent
     totals: Totals
     due_date: date
@@ -260,15 +261,9 @@ def plan_row_articles(content: InvoiceContent, known_numbers: Mapping[str, Visma
 # --- the draft (fakturautkast) ------------------------------------------------------------------------------
 
 
-class MarkedInvoiceDraft(CustomerInvoiceDraft):
-    """A draft with the field we use as our marker (`ContractNumber`, spec: string ≤ 100)."""
-
-    contract_number: str | None = None
-
-
 def invoice_to_draft(
     invoice: InvoiceToExport, customer_id: UUID, article_ids: Sequence[UUID | None]
-) -> MarkedInvoiceDraft:
+) -> CustomerInvoiceDraft:
     content = invoice.content
     claim = content.husavdrag
     sign = Decimal(-1) if content.is_credit else Decimal(1)
@@ -281,7 +276,7 @@ def invoice_to_draft(
         )
     if content.reverse_charge:
         rows.append(CustomerInvoiceDraftRow(is_text_row=True, text=_reverse_charge_text(invoice)))
-    draft = MarkedInvoiceDraft(
+    draft = CustomerInvoiceDraft(
         customer_id=customer_id,
         is_credit_invoice=content.is_credit,
         eu_third_party=False,
@@ -289,7 +284,7 @@ def invoice_to_draft(
         rows=[row.model_copy(update={"line_number": number}) for number, row in enumerate(rows, start=1)],
         your_reference=invoice.your_reference,
         our_reference=invoice.our_reference,
-        invoice_date=content.invoice_date,
+        invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
         contract_number=marker_for(invoice.number),
     )
@@ -422,7 +417,7 @@ def invoice_to_ledger_item(
     return CustomerLedgerItemWithVoucher(
         customer_id=customer_id,
         invoice_number=invoice.number,
-        invoice_date=invoice.content.invoice_date,
+        invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
         currency_code="SEK",
         is_credit_invoice=invoice.content.is_credit,
@@ -430,7 +425,7 @@ def invoice_to_ledger_item(
         remaining_amount_invoice_currency=totals.to_pay,
         vat_amount_invoice_currency=totals.vat,
         roundings_amount_invoice_currency=totals.rounding,
-        voucher=Voucher(voucher_date=invoice.content.invoice_date, voucher_text=text[:1000], rows=rows),
+        voucher=Voucher(voucher_date=invoice.invoice_date, voucher_text=text[:1000], rows=rows),
     )
 
 
