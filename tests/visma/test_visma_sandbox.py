@@ -319,6 +319,10 @@ def test_ledger_item_with_voucher_and_partner_link(visma: Connected, sandbox_clo
     assert item.invoice_number == 5001
     assert item.remaining_amount_invoice_currency == Decimal("1250.00")
     assert item.id in {i.id for i in client.list_customer_ledger_items().items}
+    assert item.id is not None
+    assert client.get_customer_ledger_item(item.id).invoice_number == 5001
+    by_number = client.list_customer_ledger_items(odata_filter="InvoiceNumber eq 5001")
+    assert [i.id for i in by_number.items] == [item.id]
 
     link = client.create_partner_resource_link(
         PartnerResourceLink(
@@ -330,6 +334,8 @@ def test_ledger_item_with_voucher_and_partner_link(visma: Connected, sandbox_clo
         )
     )
     assert link.id in {x.id for x in client.list_partner_resource_links().items}
+    linked = client.list_partner_resource_links(odata_filter=f"ResourceId eq {odata_string(str(customer.id))}")
+    assert [x.id for x in linked.items] == [link.id]
 
 
 def test_rate_limit_429_is_waited_out_with_visma_delay(visma: Connected, control: httpx.Client) -> None:

@@ -141,9 +141,10 @@ class VismaClient:
         attempt = 0
         while True:
             self._pacer.acquire(path_template)
-            error, sent = self._attempt(method, path_template, path, query, content, headers, attempt)
-            if isinstance(error, httpx.Response):
-                return _decode(error, method, path_template)
+            outcome, sent = self._attempt(method, path_template, path, query, content, headers, attempt)
+            if isinstance(outcome, httpx.Response):
+                return _decode(outcome, method, path_template)
+            error = outcome
             if attempt >= self._max_retries or not self._should_retry(error, method, sent):
                 raise error
             delay = self._delay(error, attempt)
@@ -421,8 +422,13 @@ class VismaClient:
 
     # --- ledger and vouchers -------------------------------------------------------------------------------
 
-    def list_customer_ledger_items(self) -> Listing[CustomerLedgerItem]:
-        return self.list_all("/customerledgeritems", CustomerLedgerItem)
+    def list_customer_ledger_items(self, *, odata_filter: str | None = None) -> Listing[CustomerLedgerItem]:
+        """All ledger items, or those matching an OData filter, e.g. `InvoiceNumber eq 1042`."""
+        params = {"$filter": odata_filter} if odata_filter else None
+        return self.list_all("/customerledgeritems", CustomerLedgerItem, params=params)
+
+    def get_customer_ledger_item(self, item_id: UUID) -> CustomerLedgerItem:
+        return self._get(CustomerLedgerItem, "/customerledgeritems/{item_id}", item_id=item_id)
 
     def create_customer_ledger_item_with_voucher(
         self, item: CustomerLedgerItemWithVoucher, *, use_default_voucher_series: bool = True
@@ -451,8 +457,9 @@ class VismaClient:
 
     # --- links back to fakturabro ------------------------------------------------------------------------------
 
-    def list_partner_resource_links(self) -> Listing[PartnerResourceLink]:
-        return self.list_all("/partnerresourcelinks", PartnerResourceLink)
+    def list_partner_resource_links(self, *, odata_filter: str | None = None) -> Listing[PartnerResourceLink]:
+        params = {"$filter": odata_filter} if odata_filter else None
+        return self.list_all("/partnerresourcelinks", PartnerResourceLink, params=params)
 
     def create_partner_resource_link(self, link: PartnerResourceLink) -> PartnerResourceLink:
         return self._write("POST", PartnerResourceLink, "/partnerresourcelinks", link)
