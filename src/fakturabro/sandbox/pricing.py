@@ -72,15 +72,22 @@ class PricingError(ValueError):
         self.error_code = error_code
 
 
+LARGEST = Decimal("1e11")  # far above any invoice; keeps every product inside Decimal's 28 digits
+
+
 def dec(value: Any) -> Decimal:
     """A JSON number (int, float or str) as an exact Decimal; None counts as zero."""
     if value is None:
         return ZERO
-    if isinstance(value, Decimal):
-        return value
     if isinstance(value, bool):
         raise PricingError(f"expected a number, got {value!r}")
-    return Decimal(str(value))
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        raise PricingError(f"expected a number, got {value!r}") from None
+    if not number.is_finite() or abs(number) >= LARGEST:
+        raise PricingError(f"{value!r} is not a number in range")
+    return number
 
 
 def to_ore(amount: Decimal) -> Decimal:

@@ -36,7 +36,7 @@ from fakturabro.sandbox.resources.invoices import (
     price,
     refuse_zero_amount,
 )
-from fakturabro.sandbox.resources.vouchers import date_time, day_of, money
+from fakturabro.sandbox.resources.vouchers import amount, date_time, day_of, money
 from fakturabro.sandbox.state import CompanyState, Resource, SandboxState
 
 router = APIRouter()
@@ -98,8 +98,8 @@ def build_draft(
     customer = customer_of(company, body)
     rows = [dict(row) for row in body.get("Rows") or []]
     pricing = price(company, body, customer, today)
-    day = day_of(body.get("InvoiceDate"), today)
-    due = day_of(body.get("DueDate"), due_date(company, body, customer, day))
+    day = day_of(body.get("InvoiceDate"), today, "InvoiceDate")
+    due = day_of(body.get("DueDate"), due_date(company, body, customer, day), "DueDate")
     reverse_charge = any(row.vat_free for row in pricing.rows)
     return {
         "Id": draft_id,
@@ -173,8 +173,8 @@ def expected_totals_differences(expected: Mapping[str, Any], pricing: Pricing) -
         "TotalRoundingsInvoiceCurrency": pricing.roundings,
     }
     for name, value in actual.items():
-        if expected.get(name) is not None and to_ore(dec(expected[name])) != value:
-            differences.append(field_error(name, f"Expected {dec(expected[name])} but the invoice has {value}."))
+        if expected.get(name) is not None and amount(expected[name], name) != value:
+            differences.append(field_error(name, f"Expected {expected[name]} but the invoice has {value}."))
     rows = {row.line_number: row for row in pricing.rows}
     for check in expected.get("Rows") or []:
         row = rows.get(int(check.get("LineNumber") or 0))
@@ -186,8 +186,8 @@ def expected_totals_differences(expected: Mapping[str, Any], pricing: Pricing) -
             ("TotalAmountNoVatInvoiceCurrency", row.amount),
             ("TotalAmountIncVatInvoiceCurrency", incl_vat),
         ):
-            if check.get(name) is not None and to_ore(dec(check[name])) != value:
-                message = f"Row {row.line_number}: expected {dec(check[name])} but the row has {value}."
+            if check.get(name) is not None and amount(check[name], name) != value:
+                message = f"Row {row.line_number}: expected {check[name]} but the row has {value}."
                 differences.append(field_error(f"Rows.{name}", message))
     return differences
 

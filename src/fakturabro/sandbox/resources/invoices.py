@@ -33,6 +33,7 @@ from fastapi import APIRouter, Depends, Query
 from fakturabro.sandbox.deps import ListDep, StateDep, apply_filter, apply_orderby, company_for, paginate
 from fakturabro.sandbox.errors import (
     CAN_NOT_BE_CREATED_OR_UPDATED,
+    DATA_MODEL_VALIDATION_ERROR,
     VismaApiError,
     bad_request,
     not_found,
@@ -40,9 +41,11 @@ from fakturabro.sandbox.errors import (
 )
 from fakturabro.sandbox.pricing import ZERO, Pricing, PricingError, dec, price_document, vat_fraction
 from fakturabro.sandbox.resources.vouchers import (
+    BANK_TRANSACTION_DEPOSIT,
     CUSTOMER_INVOICE_CREDIT,
     CUSTOMER_INVOICE_DEBIT,
     SALES_SERIES,
+    amount,
     date_time,
     day_of,
     money,
@@ -106,7 +109,7 @@ def fill_unit_prices(company: CompanyState, body: Mapping[str, Any]) -> Mapping[
     rows = []
     for row in body.get("Rows") or []:
         article = company.articles.get(str(row.get("ArticleId")))
-        if article is not None and dec(row.get("UnitPrice")) == ZERO:
+        if article is not None and not row.get("UnitPrice"):
             row = {**row, "UnitPrice": article.get("NetPrice") or 0}
         rows.append(row)
     return {**body, "Rows": rows}
@@ -214,7 +217,7 @@ def invoice_voucher_rows(company: CompanyState, rows: list[Resource], pricing: P
     for row, priced in zip(rows, pricing.rows, strict=True):
         if priced.is_text_row:
             continue
-        coding = company.article_account_codings[company.articles[row["ArticleId"]]["CodingId"]]
+        coding = company.article_account_codings.get(company.articles[row["ArticleId"]]["CodingId"], {})
         key = (
             "DomesticSalesSubjectToReversedConstructionVatAccountNumber"
             if priced.vat_free
@@ -247,8 +250,8 @@ def book_invoice(
     rows = [dict(row) for row in body.get("Rows") or []]
     pricing = price(company, body, customer, today)
     refuse_zero_amount(pricing)
-    day = invoice_day or day_of(body.get("InvoiceDate"), today)
-    due = day_of(body.get("DueDate"), due_date(company, body, customer, day))
+    day = invoice_day or day_of(body.get("InvoiceDate"), today, "InvoiceDate")
+    due = day_of(body.get("DueDate"), due_date(company, body, customer, day), "DueDate")
     shaped_rows = invoice_rows(company, rows, pricing)
     number = int(company.settings["NextCustomerInvoiceNumber"])
     credit = bool(body.get("IsCreditInvoice"))
@@ -416,24 +419,24 @@ def register_payment(
             "PaymentCurrency",
         )
     today = state.now().date()
-    day = day_of(body.get("PaymentDate"), today)
+    day = day_of(body.get("PaymentDate"), today, "PaymentDate")
     if day > today:
         raise bad_request(CAN_NOT_BE_CREATED_OR_UPDATED, "PaymentDate cannot be in the future.", "PaymentDate")
-    amount = dec(body.get("PaymentAmount"))
+    paid = amount(body.get("PaymentAmount"), "PaymentAmount")
     remaining = dec(invoice["RemainingAmount"])
-    check_payment_amount(amount, remaining, int(body.get("PaymentType") or PARTIAL_PAYMENT))
+    check_payment_amount(paid, remaining, int(body.get("PaymentType") or PARTIAL_PAYMENT))
     now = state.timestamp()
     voucher = record_voucher(
         company,
         day=day,
         text=f"Inbetalning kundfaktura {invoice['InvoiceNumber']}",
-        rows=[posting(int(bank["LedgerAccountNumber"]), amount), posting(RECEIVABLES, -amount)],
+        rows=[posting(int(bank["LedgerAccountNumber"]), paid), posting(RECEIVABLES, -paid)],
         now_text=now,
-        voucher_type=10,
+        voucher_type=BANK_TRANSACTION_DEPOSIT,
         series=SALES_SERIES,
         source_id=invoice["Id"],
     )
-    left = remaining - amount
+    left = remaining - paid
     invoice.update(
         RemainingAmount=money(left),
         RemainingAmountInvoiceCurrency=money(left),
@@ -448,9 +451,9 @@ def register_payment(
         "CompanyBankAccountId": bank["Id"],
         "PaymentDate": date_time(day),
         "Reference": body.get("Reference"),
-        "PaymentAmount": money(amount),
+        "PaymentAmount": money(paid),
         "PaymentCurrency": invoice["CurrencyCode"],
-        "DomesticPaymentAmount": money(amount),
+        "DomesticPaymentAmount": money(paid),
         "BankFeeAmount": float(body.get("BankFeeAmount") or 0),
         "PaymentType": int(body.get("PaymentType") or PARTIAL_PAYMENT),
         "FactoringFeeAmount": float(body.get("FactoringFeeAmount") or 0),
@@ -479,7 +482,10 @@ def check_payment_amount(amount: Decimal, remaining: Decimal, payment_type: int)
 def modified_since(invoices: list[Resource], since: str | None) -> list[Resource]:
     if not since:
         return invoices
-    cursor = parse_utc(since)
+    try:
+        cursor = parse_utc(since)
+    except ValueError:
+        raise bad_request(DATA_MODEL_VALIDATION_ERROR, f"{since!r} is not a date-time.", "modifiedSinceUtc") from None
     return [invoice for invoice in invoices if parse_utc(invoice["ModifiedUtc"]) >= cursor]
 
 

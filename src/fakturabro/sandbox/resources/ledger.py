@@ -29,7 +29,7 @@ from fakturabro.sandbox.errors import (
     unknown_reference,
 )
 from fakturabro.sandbox.pricing import ZERO, dec
-from fakturabro.sandbox.resources.vouchers import MANUAL_VOUCHER, date_time, day_of, money, record_voucher
+from fakturabro.sandbox.resources.vouchers import MANUAL_VOUCHER, amount, date_time, day_of, money, record_voucher
 from fakturabro.sandbox.state import CompanyState, Resource, SandboxState
 
 router = APIRouter()
@@ -48,7 +48,10 @@ def check_item(company: CompanyState, body: Mapping[str, Any]) -> None:
         raise bad_request(CAN_NOT_BE_CREATED_OR_UPDATED, "InvoiceNumber must be positive.", "InvoiceNumber")
     if any(item["InvoiceNumber"] == number for item in company.ledger_items.values()):
         raise conflict(f"A customer ledger item with invoice number {number} already exists.", "InvoiceNumber")
-    total, remaining = dec(body.get("TotalAmountInvoiceCurrency")), dec(body.get("RemainingAmountInvoiceCurrency"))
+    total = amount(body.get("TotalAmountInvoiceCurrency"), "TotalAmountInvoiceCurrency")
+    remaining = amount(body.get("RemainingAmountInvoiceCurrency"), "RemainingAmountInvoiceCurrency")
+    amount(body.get("VATAmountInvoiceCurrency"), "VATAmountInvoiceCurrency")
+    amount(body.get("RoundingsAmountInvoiceCurrency"), "RoundingsAmountInvoiceCurrency")
     if total == ZERO:
         raise bad_request(
             CAN_NOT_BE_CREATED_OR_UPDATED, "TotalAmountInvoiceCurrency cannot be zero.", "TotalAmountInvoiceCurrency"
@@ -63,13 +66,13 @@ def check_item(company: CompanyState, body: Mapping[str, Any]) -> None:
 
 def ledger_item(body: Mapping[str, Any], voucher: Mapping[str, Any], state: SandboxState) -> Resource:
     today = state.now().date()
-    invoice_day = day_of(body.get("InvoiceDate"), today)
+    invoice_day = day_of(body.get("InvoiceDate"), today, "InvoiceDate")
     return {
         "CurrencyCode": body["CurrencyCode"],
         "CurrencyRate": float(body.get("CurrencyRate") or 1),
         "CurrencyRateUnit": int(body.get("CurrencyRateUnit") or 1),
         "CustomerId": body["CustomerId"],
-        "DueDate": date_time(day_of(body.get("DueDate"), invoice_day)),
+        "DueDate": date_time(day_of(body.get("DueDate"), invoice_day, "DueDate")),
         "Id": str(uuid.uuid4()),
         "InvoiceDate": date_time(invoice_day),
         "InvoiceNumber": int(body["InvoiceNumber"]),
@@ -124,7 +127,7 @@ async def create_item_with_voucher(company: Writer, state: StateDep, body: dict[
     with state.lock:
         check_item(company, body)
         voucher_body = body["Voucher"]
-        day = day_of(voucher_body.get("VoucherDate") or body.get("InvoiceDate"), state.now().date())
+        day = day_of(voucher_body.get("VoucherDate") or body.get("InvoiceDate"), state.now().date(), "VoucherDate")
         voucher = record_voucher(
             company,
             day=day,

@@ -23,11 +23,12 @@ from fakturabro.sandbox.deps import ListDep, StateDep, apply_filter, apply_order
 from fakturabro.sandbox.errors import (
     ACCOUNT_NOT_FOUND,
     CAN_NOT_BE_CREATED_OR_UPDATED,
+    DATA_MODEL_VALIDATION_ERROR,
     FISCAL_YEAR_DOES_NOT_EXIST,
     bad_request,
     not_found,
 )
-from fakturabro.sandbox.pricing import ZERO, dec
+from fakturabro.sandbox.pricing import ORE, ZERO, PricingError, dec
 from fakturabro.sandbox.state import CompanyState, Resource, SandboxState, parse_utc
 
 router = APIRouter()
@@ -54,8 +55,25 @@ def date_time(day: date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def day_of(value: Any, default: date) -> date:
-    return parse_utc(str(value)).date() if value else default
+def day_of(value: Any, default: date, field: str | None = None) -> date:
+    """The calendar date of a date-time from a request (``default`` when absent); a bad one is Visma's 400."""
+    if not value:
+        return default
+    try:
+        return parse_utc(str(value)).date()
+    except ValueError:
+        raise bad_request(DATA_MODEL_VALIDATION_ERROR, f"{value!r} is not a date.", field) from None
+
+
+def amount(value: Any, field: str) -> Decimal:
+    """A money amount from a request: a finite number with at most two decimals, else Visma's 400."""
+    try:
+        number = dec(value)
+    except PricingError as refused:
+        raise bad_request(DATA_MODEL_VALIDATION_ERROR, f"{field}: {refused.message}", field) from None
+    if number != number.quantize(ORE):
+        raise bad_request(DATA_MODEL_VALIDATION_ERROR, f"{field} may have at most two decimals.", field)
+    return number
 
 
 def fiscal_year_for(company: CompanyState, day: date) -> Resource:
@@ -79,7 +97,10 @@ def check_rows(rows: Iterable[Mapping[str, Any]]) -> None:
         account = int(row.get("AccountNumber") or 0)
         if not FIRST_ACCOUNT <= account <= LAST_ACCOUNT:
             raise bad_request(ACCOUNT_NOT_FOUND, f"Row {number}: account {account} does not exist.", "AccountNumber")
-        row_debit, row_credit = dec(row.get("DebitAmount")), dec(row.get("CreditAmount"))
+        row_debit, row_credit = (
+            amount(row.get("DebitAmount"), "DebitAmount"),
+            amount(row.get("CreditAmount"), "CreditAmount"),
+        )
         if row_debit < ZERO or row_credit < ZERO:
             raise bad_request(
                 CAN_NOT_BE_CREATED_OR_UPDATED, f"Row {number}: amounts cannot be negative.", "DebitAmount"
@@ -159,7 +180,7 @@ def posting(account: int, amount: Decimal, text: str | None = None) -> dict[str,
 
 def create_from_body(company: CompanyState, body: Mapping[str, Any], state: SandboxState) -> Resource:
     today = state.now().date()
-    day = day_of(body.get("VoucherDate"), today)
+    day = day_of(body.get("VoucherDate"), today, "VoucherDate")
     voucher_type = int(body.get("VoucherType") or MANUAL_VOUCHER)
     return record_voucher(
         company,
