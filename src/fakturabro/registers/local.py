@@ -1,0 +1,169 @@
+"""Our side of the registers: read our articles and customers as records, and apply a plan's writes to them.
+
+Used by the file import and by the pull from Visma alike. Writes go in batches, one transaction each, and the
+run's progress counter moves inside the same transaction, so a crash leaves whole batches and a true count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fakturabro.domain.article import ArticleKind
+from fakturabro.domain.husavdrag import HouseWorkType
+from fakturabro.registers.plan import Action, CreateArticle, CreateCustomer, UpdateArticle, UpdateCustomer
+from fakturabro.registers.records import ArticleRecord, CustomerRecord
+from fakturabro.registers.runs import record_progress
+from fakturabro.store.database import Database, PersonalDataCipher
+from fakturabro.store.models import Article, Customer
+
+Progress = Callable[[int, int], None]
+DEFAULT_BATCH_SIZE = 500
+
+
+def our_articles(db: Database, company_id: int) -> dict[str, ArticleRecord]:
+    with db.transaction() as session:
+        found = session.scalars(select(Article).where(Article.company_id == company_id))
+        return {article.number: article_record(article) for article in found}
+
+
+def article_record(article: Article) -> ArticleRecord:
+    return ArticleRecord(
+        number=article.number,
+        name=article.name,
+        unit=article.unit,
+        unit_price=article.unit_price,
+        vat_rate=article.vat_rate.normalize() if article.vat_rate else Decimal(0),
+        kind=ArticleKind(article.kind),
+        house_work_type=HouseWorkType(article.house_work_type) if article.house_work_type else None,
+    )
+
+
+def our_customers(db: Database, company_id: int) -> list[CustomerRecord]:
+    with db.transaction() as session:
+        found = session.scalars(select(Customer).where(Customer.company_id == company_id).order_by(Customer.id))
+        return [customer_record(customer, db.cipher) for customer in found]
+
+
+def customer_record(customer: Customer, cipher: PersonalDataCipher) -> CustomerRecord:
+    encrypted = customer.personal_number_encrypted
+    return CustomerRecord(
+        customer_number=customer.customer_number,
+        name=customer.name,
+        org_number=customer.org_number,
+        personal_number=cipher.decrypt(encrypted) if encrypted else None,
+        vat_number=customer.vat_number,
+        email=customer.email,
+        phone=customer.phone,
+        address_line1=customer.address_line1,
+        address_line2=customer.address_line2,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        country_code=customer.country_code,
+        reverse_charge=customer.reverse_charge,
+    )
+
+
+def apply_to_register(
+    db: Database,
+    company_id: int,
+    run_id: int,
+    writes: Sequence[Action],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> int:
+    """Apply creates and updates in batches; returns how many were written."""
+    written = 0
+    for start in range(0, len(writes), batch_size):
+        batch = writes[start : start + batch_size]
+        with db.transaction() as session:
+            numbers = _existing_rows(session, company_id, batch)
+            for action in batch:
+                _write(session, company_id, action, numbers, db)
+            record_progress(session, company_id, run_id, len(batch), 0, db.clock())
+        written += len(batch)
+        if progress is not None:
+            progress(written, len(writes))
+    return written
+
+
+def _existing_rows(session: Session, company_id: int, batch: Sequence[Action]) -> dict[str, Article | Customer]:
+    article_numbers = {a.record.number for a in batch if isinstance(a, UpdateArticle)}
+    customer_numbers = {a.record.customer_number for a in batch if isinstance(a, UpdateCustomer)}
+    rows: dict[str, Article | Customer] = {}
+    if article_numbers:
+        query = select(Article).where(Article.company_id == company_id, Article.number.in_(article_numbers))
+        rows.update({article.number: article for article in session.scalars(query)})
+    if customer_numbers:
+        query_c = select(Customer).where(
+            Customer.company_id == company_id, Customer.customer_number.in_(customer_numbers)
+        )
+        rows.update({customer.customer_number: customer for customer in session.scalars(query_c)})
+    return rows
+
+
+def _write(
+    session: Session, company_id: int, action: Action, rows: dict[str, Article | Customer], db: Database
+) -> None:
+    now = db.clock()
+    if isinstance(action, CreateArticle):
+        article = Article(company_id=company_id, number=action.record.number, created_at=now, updated_at=now)
+        _set_article(article, action.record, ("name", "unit", "unit_price", "vat_rate", "kind", "house_work_type"))
+        session.add(article)
+    elif isinstance(action, UpdateArticle):
+        found = rows[action.record.number]
+        assert isinstance(found, Article)
+        _set_article(found, action.record, action.changed)
+        found.updated_at = now
+    elif isinstance(action, CreateCustomer):
+        customer = Customer(
+            company_id=company_id, customer_number=action.record.customer_number, created_at=now, updated_at=now
+        )
+        _set_customer(customer, action.record, _CUSTOMER_FIELDS, db.cipher)
+        session.add(customer)
+    elif isinstance(action, UpdateCustomer):
+        existing = rows[action.record.customer_number]
+        assert isinstance(existing, Customer)
+        _set_customer(existing, action.record, action.changed, db.cipher)
+        existing.updated_at = now
+    else:  # the planner hands the applier writes only
+        raise TypeError(f"not a write: {action!r}")
+
+
+def _set_article(article: Article, record: ArticleRecord, names: Sequence[str]) -> None:
+    for name in names:
+        value = getattr(record, name)
+        if name == "kind":
+            value = record.kind.value
+        elif name == "house_work_type":
+            value = record.house_work_type.value if record.house_work_type else None
+        setattr(article, name, value)
+
+
+_CUSTOMER_FIELDS = (
+    "name",
+    "org_number",
+    "personal_number",
+    "vat_number",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country_code",
+    "reverse_charge",
+)
+
+
+def _set_customer(customer: Customer, record: CustomerRecord, names: Sequence[str], cipher: PersonalDataCipher) -> None:
+    for name in names:
+        value = getattr(record, name)
+        if name == "personal_number":
+            customer.personal_number_encrypted = cipher.encrypt(value) if value else None
+        else:
+            setattr(customer, name, value)
