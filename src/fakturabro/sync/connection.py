@@ -237,7 +237,7 @@ def _status(row: VismaConnection | None) -> ConnectionStatus:
         state=state,
         mode=ExportMode(row.mode),
         visma_company=company,
-        connected_at=row.connected_at,
+        connected_at=as_utc(row.connected_at) if row.connected_at else None,
         last_error_code=row.last_error_code,
     )
 
@@ -323,7 +323,7 @@ def _claim_request(db: Database, state: str) -> tuple[int, str, str]:
         if request.used_at is not None:
             raise ConnectFailed("Kopplingen är redan använd – starta om kopplingen till Visma.", "oauth_state_used")
         request.used_at = db.clock()
-        if _aware(request.created_at) + STATE_TTL < db.clock():
+        if as_utc(request.created_at) + STATE_TTL < db.clock():
             raise_later = ConnectFailed("Kopplingen tog för lång tid – försök igen.", "oauth_state_expired")
         else:
             raise_later = None
@@ -416,7 +416,7 @@ def _store_tokens(db: Database, row: VismaConnection, tokens: TokenSet) -> None:
     row.updated_at = db.clock()
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes for timezone-aware columns; every time we store is UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -452,7 +452,7 @@ class DatabaseTokenStore:
         return TokenSet(
             access_token=self._db.cipher.decrypt(row.access_token_encrypted),
             refresh_token=refresh,
-            expires_at=_aware(row.expires_at),
+            expires_at=as_utc(row.expires_at),
             scope=row.scope or "",
         )
 

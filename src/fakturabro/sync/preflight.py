@@ -36,6 +36,7 @@ from fakturabro.store.visma_models import VismaConnection, VismaPreflightResult
 from fakturabro.sync.connection import (
     ExportMode,
     VismaContainer,
+    as_utc,
     visma_client_for,
     visma_setup_of,
 )
@@ -402,7 +403,7 @@ def latest_check(db: Database, company_id: int) -> CheckResult | None:
         if row is None:
             return None
         items = tuple(CheckItem(**item) for item in json.loads(row.items))
-        return CheckResult(checked_at=row.checked_at, trigger=row.trigger, items=items)
+        return CheckResult(checked_at=as_utc(row.checked_at), trigger=row.trigger, items=items)
 
 
 # --- the fix we can make ourselves ----------------------------------------------------------------------------
