@@ -122,6 +122,7 @@ def test_unexpected_401_refreshes_once_and_replays() -> None:
     response = api.post("/customers", json={"Name": "Anna"})
     assert response.status_code == 200
     assert response.json()["token"] == "access-1"
+    assert response.json()["body"] == '{"Name":"Anna"}'  # the replay carries the same body
     assert connect.refresh_calls == 1
     assert store.load().refresh_token == "refresh-1"  # type: ignore[union-attr]
 

@@ -80,6 +80,6 @@ def api_handler(
             return httpx.Response(401, json={"ErrorCode": 401, "DeveloperErrorMessage": "Unauthorized"})
         if on_api is not None:
             return on_api(request)
-        return httpx.Response(200, content=json.dumps({"ok": True, "token": token}))
+        return httpx.Response(200, content=json.dumps({"token": token, "body": request.content.decode()}))
 
     return handle
