@@ -32,7 +32,8 @@ def article(
 def test_new_article_is_created_and_an_identical_one_left_alone() -> None:
     plan = plan_articles([Entry(article("8000"), 2), Entry(article("8001"), 3)], {"8001": article("8001")})
     assert plan.actions == [CreateArticle(article("8000"), 2), SkipUnchanged("8001", 3)]
-    assert plan.counts()["create"] == 1 and plan.counts()["unchanged"] == 1
+    assert plan.counts()["create"] == 1
+    assert plan.counts()["unchanged"] == 1
 
 
 def test_same_number_other_price_or_unit_is_an_update_of_those_fields_only() -> None:
@@ -47,7 +48,8 @@ def test_same_number_other_name_or_vat_is_a_conflict_never_an_update() -> None:
     plan = plan_articles([Entry(article(), 7)], ours)
     [conflict] = plan.actions
     assert isinstance(conflict, Conflict)
-    assert conflict.fields == ("name", "vat_rate") and conflict.row == 7
+    assert conflict.fields == ("name", "vat_rate")
+    assert conflict.row == 7
     assert plan.writes == []
 
 
@@ -57,7 +59,8 @@ def test_a_decision_resolves_the_conflict_either_way() -> None:
     assert keep.actions == [SkipUnchanged("8000")]
     use = plan_articles([Entry(article())], ours, decisions={"8000": Decision.USE_INCOMING})
     [update] = use.actions
-    assert isinstance(update, UpdateArticle) and update.changed == ("name",)
+    assert isinstance(update, UpdateArticle)
+    assert update.changed == ("name",)
 
 
 def test_names_differing_only_in_case_and_spaces_are_the_same() -> None:
@@ -108,9 +111,11 @@ def test_customers_match_on_number_then_identity_number() -> None:
 def test_customer_with_other_identity_number_is_a_conflict_and_empty_cells_do_not_erase() -> None:
     ours = [customer(org_number="556677-8899", email="a@b.se", city="Göteborg")]
     conflict = plan_customers([Entry(customer(org_number="556036-0793"))], ours).actions[0]
-    assert isinstance(conflict, Conflict) and conflict.fields == ("org_number",)
+    assert isinstance(conflict, Conflict)
+    assert conflict.fields == ("org_number",)
     [update] = plan_customers([Entry(customer(org_number="556677-8899", city="Borås"))], ours).actions
-    assert isinstance(update, UpdateCustomer) and update.changed == ("city",)
+    assert isinstance(update, UpdateCustomer)
+    assert update.changed == ("city",)
 
 
 def test_type_that_disagrees_with_the_org_number_rule_is_flagged() -> None:
@@ -123,7 +128,8 @@ def test_type_that_disagrees_with_the_org_number_rule_is_flagged() -> None:
         [],
     )
     assert [(flag.row, flag.key) for flag in plan.flags] == [(2, "1"), (3, "2")]
-    assert "privatperson" in plan.flags[0].reason and "företag" in plan.flags[1].reason
+    assert "privatperson" in plan.flags[0].reason
+    assert "företag" in plan.flags[1].reason
     assert len(plan.writes) == 3  # flagged rows are imported (by our rule) and shown to the user
 
 
