@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.domain.money import ZERO
-from fakturabro.invoicing.settlement import credited_amount, settle
+from fakturabro.invoicing.settlement import settle
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.export_models import InvoiceExport
@@ -395,6 +395,7 @@ def _exported_invoices(
     rows = list(_export_rows(session, company_id, ids, numbers))
     invoice_ids = [invoice.id for _, invoice in rows]
     manual, from_visma, count = _payment_sums(session, invoice_ids)
+    credited = _credited(session, invoice_ids)
     exported = []
     for export, invoice in rows:
         exported.append(
@@ -404,7 +405,7 @@ def _exported_invoices(
                 mode=VERIFIKATION_MODE if export.visma_document_type == DocumentKind.LEDGER_ITEM.value else "draft",
                 visma_ids=frozenset({export.visma_id.lower()} if export.visma_id else ()),
                 to_pay=invoice.to_pay or ZERO,
-                credited=credited_amount(session, invoice.id),
+                credited=credited.get(invoice.id, ZERO),
                 paid_manually=manual.get(invoice.id, ZERO),
                 paid_from_visma=from_visma.get(invoice.id, ZERO),
                 visma_payments=count.get(invoice.id, 0),
@@ -459,6 +460,22 @@ def _payment_sums(
             else:
                 manual[invoice_id] = manual.get(invoice_id, ZERO) + amount
     return manual, from_visma, count
+
+
+def _credited(session: Session, invoice_ids: list[int]) -> dict[int, Decimal]:
+    """What approved credit invoices take off each invoice (positive), as `settlement.credited_amount` counts."""
+    credited: dict[int, Decimal] = {}
+    for chunk in _chunks(invoice_ids):
+        rows = session.execute(
+            select(models.Invoice.credits_invoice_id, models.Invoice.to_pay).where(
+                models.Invoice.credits_invoice_id.in_(chunk),
+                models.Invoice.status != InvoiceStatus.DRAFT.value,
+            )
+        ).tuples()
+        for original_id, to_pay in rows:
+            if original_id is not None and to_pay is not None:
+                credited[original_id] = credited.get(original_id, ZERO) - to_pay
+    return credited
 
 
 def _known_deviations(

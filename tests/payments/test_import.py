@@ -1,0 +1,216 @@
+"""End to end: documents and payments made in the sandbox, imported over real HTTP into a migrated database."""
+
+from __future__ import annotations
+
+import os
+import threading
+from decimal import Decimal
+
+import pytest
+from payment_helpers import Ours, Visma, later, run_import
+from sqlalchemy import select
+
+from fakturabro.store.payment_sync_models import PaymentImportDeviation, PaymentImportRun
+from fakturabro.sync.payments.importer import ImportAlreadyRunning, ImportResult
+
+D = Decimal
+
+
+def converted_invoice(visma: Visma, ours: Ours, *, quantity: int = 2, price: int = 500) -> tuple[int, dict]:
+    """Draft exported (our export row), then converted by the bookkeeper in Visma."""
+    draft = visma.draft(quantity, price)
+    number = visma.sandbox.state.companies[next(iter(visma.sandbox.state.companies))].settings[
+        "NextCustomerInvoiceNumber"
+    ]
+    invoice_id = ours.exported(draft["Id"], D(str(draft["TotalAmount"])), number=int(number))
+    return invoice_id, visma.convert(draft["Id"])
+
+
+def deviations(ours: Ours) -> list[PaymentImportDeviation]:
+    with ours.container.db.transaction() as session:
+        return list(
+            session.scalars(
+                select(PaymentImportDeviation)
+                .where(PaymentImportDeviation.company_id == ours.company_id)
+                .order_by(PaymentImportDeviation.id)
+            )
+        )
+
+
+def test_a_converted_draft_paid_in_full_in_visma_is_paid_here(visma: Visma, ours: Ours) -> None:
+    invoice_id, invoice = converted_invoice(visma, ours)
+    visma.pay(invoice["Id"], str(invoice["RemainingAmount"]), complete=True)
+
+    result = run_import(visma, ours)
+
+    assert (result.paid, result.partially_paid, result.deviations) == (1, 0, 0)
+    assert result.message == "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser"
+    assert ours.invoice(invoice_id).status == "paid"
+    assert ours.payments(invoice_id) == [(D("1250.00"), "visma", f"visma:{invoice['Id']}:1")]
+
+
+def test_partial_payments_in_two_steps(visma: Visma, ours: Ours) -> None:
+    invoice_id, invoice = converted_invoice(visma, ours)
+    visma.pay(invoice["Id"], "400.10")
+    first = run_import(visma, ours)
+    assert (first.paid, first.partially_paid) == (0, 1)
+    assert ours.invoice(invoice_id).status == "partially_paid"
+
+    later(visma)
+    visma.pay(invoice["Id"], "849.90", complete=True)
+    second = run_import(visma, ours)
+
+    assert (second.paid, second.partially_paid) == (1, 0)
+    assert ours.invoice(invoice_id).status == "paid"
+    assert [amount for amount, _, _ in ours.payments(invoice_id)] == [D("400.10"), D("849.90")]
+
+
+def test_a_payment_undone_in_visma_is_reflected(visma: Visma, ours: Ours) -> None:
+    invoice_id, invoice = converted_invoice(visma, ours)
+    visma.pay(invoice["Id"], "1250.00", complete=True)
+    run_import(visma, ours)
+    later(visma)
+
+    visma.bookkeeper_edits("invoice", invoice["Id"], D("250.00"))
+    result = run_import(visma, ours)
+
+    assert result.partially_paid == 1
+    assert ours.invoice(invoice_id).status == "partially_paid"
+    assert [amount for amount, _, _ in ours.payments(invoice_id)] == [D("1250.00"), D("-250.00")]
+
+
+def test_a_verifikation_paid_in_visma_is_paid_here(visma: Visma, ours: Ours) -> None:
+    item = visma.ledger_item(4711, D("812.50"))
+    invoice_id = ours.exported(item["Id"], "812.50", number=4711, document_type="ledger_item")
+    later(visma)
+    visma.bookkeeper_edits("ledger_item", item["Id"], D("0.00"))
+
+    result = run_import(visma, ours)
+
+    assert result.paid == 1
+    assert ours.invoice(invoice_id).status == "paid"
+    assert ours.payments(invoice_id) == [(D("812.50"), "visma", f"visma:{item['Id']}:1")]
+
+
+def test_a_credit_invoice_settles_its_original_without_a_payment(visma: Visma, ours: Ours) -> None:
+    original_id, original = converted_invoice(visma, ours)
+    credit = visma.invoice(quantity=-1, price=500, IsCreditInvoice=True)  # -625.00 with VAT
+    credit_id = ours.exported(credit["Id"], "-625.00", number=credit["InvoiceNumber"], credits=original_id)
+    assert ours.invoice(original_id).status == "partially_paid"  # credited, not yet paid
+    # The bookkeeper matches the credit against the original, the customer pays the rest.
+    visma.bookkeeper_edits("invoice", credit["Id"], D("0.00"))
+    visma.bookkeeper_edits("invoice", original["Id"], D("625.00"))
+    visma.pay(original["Id"], "625.00", complete=True)
+
+    result = run_import(visma, ours)
+
+    assert ours.invoice(original_id).status == "paid"
+    assert ours.payments(original_id) == [(D("625.00"), "visma", f"visma:{original['Id']}:1")]
+    assert ours.payments(credit_id) == []
+    assert result.paid == 1
+
+
+def test_a_payment_on_an_invoice_we_do_not_know_is_listed(visma: Visma, ours: Ours) -> None:
+    stranger = visma.invoice(quantity=1, price=200)
+    visma.invoice(quantity=1, price=300)  # unknown and unpaid: not our business
+    visma.pay(stranger["Id"], "100.00")
+
+    result = run_import(visma, ours)
+
+    assert result.deviations == 1
+    [deviation] = deviations(ours)
+    assert (deviation.kind, deviation.visma_invoice_number, deviation.amount) == (
+        "unknown_invoice",
+        stranger["InvoiceNumber"],
+        D("100.00"),
+    )
+    later(visma)
+    assert run_import(visma, ours).deviations == 0  # read again in the overlap: listed once
+
+
+def test_a_number_visma_gave_differently_is_flagged_once(visma: Visma, ours: Ours) -> None:
+    draft = visma.draft()
+    invoice_id = ours.exported(draft["Id"], D(str(draft["TotalAmount"])), number=1)  # Visma's series is elsewhere
+    invoice = visma.convert(draft["Id"])
+    visma.pay(invoice["Id"], "100.00")
+
+    result = run_import(visma, ours)
+    again = run_import(visma, ours)
+
+    assert (result.deviations, again.deviations) == (1, 0)
+    [deviation] = deviations(ours)
+    assert (deviation.kind, deviation.invoice_id, deviation.visma_invoice_number, deviation.our_invoice_number) == (
+        "number_mismatch",
+        invoice_id,
+        invoice["InvoiceNumber"],
+        1,
+    )
+    assert ours.invoice(invoice_id).status == "partially_paid"  # matched by id all the same
+
+
+def test_running_twice_registers_nothing_twice(visma: Visma, ours: Ours) -> None:
+    invoice_id, invoice = converted_invoice(visma, ours)
+    visma.pay(invoice["Id"], "1250.00", complete=True)
+
+    first = run_import(visma, ours)
+    second = run_import(visma, ours)  # same clock: everything is inside the overlap and read again
+
+    assert (first.paid, second.paid, second.partially_paid) == (1, 0, 0)
+    assert len(ours.payments(invoice_id)) == 1
+
+
+def test_two_runs_at_once_register_nothing_twice(visma: Visma, ours: Ours) -> None:
+    invoices = [converted_invoice(visma, ours) for _ in range(5)]
+    for _, invoice in invoices:
+        visma.pay(invoice["Id"], "1250.00", complete=True)
+    outcomes: list[ImportResult | Exception] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        try:
+            outcomes.append(run_import(visma, ours))
+        except ImportAlreadyRunning as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(outcome.paid for outcome in outcomes if isinstance(outcome, ImportResult)) == 5
+    for invoice_id, _ in invoices:
+        assert len(ours.payments(invoice_id)) == 1
+        assert ours.invoice(invoice_id).status == "paid"
+
+
+def test_a_run_records_what_it_did(visma: Visma, ours: Ours) -> None:
+    _, invoice = converted_invoice(visma, ours)
+    visma.pay(invoice["Id"], "1250.00", complete=True)
+    result = run_import(visma, ours, trigger="cli")
+    with ours.container.db.transaction() as session:
+        run = session.get(PaymentImportRun, result.run_id)
+        assert run is not None
+        assert (run.status, run.trigger, run.paid, run.api_calls, run.registered) == ("succeeded", "cli", 1, 1, 1)
+
+
+@pytest.mark.parametrize("open_invoices", [100, int(os.environ.get("FAKTURABRO_PAYMENTS_OPEN_INVOICES", "2000"))])
+def test_the_call_count_stays_flat_as_open_invoices_grow(visma: Visma, ours: Ours, open_invoices: int) -> None:
+    booked = visma.book_directly(open_invoices)
+    ours.exported_many([(d["Id"], D(str(d["RemainingAmount"])), d["InvoiceNumber"]) for d in booked])
+    later(visma)
+    first = run_import(visma, ours)  # the first run reads everything once
+    assert first.api_calls == -(-open_invoices // 1000)
+    later(visma)
+    for document in booked[:5]:
+        visma.pay(document["Id"], str(document["RemainingAmount"]), complete=True)
+    later(visma)
+    visma.clear_requests()
+
+    result = run_import(visma, ours)
+
+    assert (result.paid, result.api_calls) == (5, 1)
+    log = visma.requests()
+    assert log["total"] == 1, log["counts"]
+    assert [entry["path_template"] for entry in log["requests"]] == ["/v2/customerinvoices"]
