@@ -112,6 +112,10 @@ def test_rot_invoice_with_two_persons_in_a_bostadsratt(api: Api) -> None:
     assert persons[0]["personal_number"] == "198112189876"
     listed = api.get("/invoices").json()[0]
     assert listed["house_work"]["persons"][0]["personal_number"] == "19811218-****"
+    approved = api.post(f"/invoices/{invoice['id']}/approve").json()
+    assert approved["status"] == "approved"
+    assert approved["totals"] == invoice["totals"]
+    assert approved["house_work"] == invoice["house_work"]
 
 
 def test_reverse_charge_invoice_has_no_vat_and_carries_the_legal_text(api: Api) -> None:

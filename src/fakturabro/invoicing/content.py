@@ -35,10 +35,12 @@ def stored_content(invoice: models.Invoice, cipher_decrypt: Callable[[str], str]
     )
 
 
-def totals_content(session: Session, invoice: models.Invoice) -> InvoiceContent:
+def totals_content(
+    session: Session, invoice: models.Invoice, cipher_decrypt: Callable[[str], str] | None = None
+) -> InvoiceContent:
     """The content whose totals the invoice shows. A credit invoice is priced with its original's invoice date,
     so husavdrag rates match and its amounts are the exact negation of the original's."""
-    content = stored_content(invoice)
+    content = stored_content(invoice, cipher_decrypt)
     if invoice.credits_invoice_id is None:
         return content
     original = session.get(models.Invoice, invoice.credits_invoice_id)

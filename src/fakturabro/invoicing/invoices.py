@@ -94,7 +94,7 @@ def approve_invoice(
     with db.transaction() as session:
         invoice = load_invoice(session, company_id, invoice_id, for_update=True)
         _ensure_draft(invoice, "godkännas")
-        content = totals_content(session, invoice)
+        content = totals_content(session, invoice, db.cipher.decrypt)
         validate_invoice(content, _facts(invoice.customer))
         invoice.number = take_next(session, company_id, INVOICE_SERIES)
         _freeze(invoice, compute_totals(content))
