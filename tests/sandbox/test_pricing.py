@@ -223,6 +223,9 @@ def test_given_person_amounts_must_add_up_to_the_reduction() -> None:
 def test_even_split_gives_the_remainder_to_the_first_person() -> None:
     assert split_between_persons(D("1125"), [D("0"), D("0")]) == (D("563"), D("562"))
     assert split_between_persons(D("100"), [D("0"), D("0"), D("0")]) == (D("34"), D("33"), D("33"))
+    assert split_between_persons(D("2"), [D("0"), D("0"), D("0")]) == (D("1"), D("1"), D("0"))
+    assert split_between_persons(D("300.50"), [D("0"), D("0")]) == (D("150.50"), D("150"))
+    assert split_between_persons(D("-101"), [D("0"), D("0")]) == (D("-51"), D("-50"))
 
 
 def test_manual_reduction_may_lower_but_not_raise() -> None:

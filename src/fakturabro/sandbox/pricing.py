@@ -27,7 +27,7 @@ arithmetic; the rules below follow the spec's field descriptions, NOTES.md and S
   ``GreenTechnologyDeductionMaxAmount`` (default 50 000) × the number of ``Persons``. The reduction is
   reported in ``RotReducedInvoicingAmount`` as for ROT/RUT (the spec has no field of its own for it).
 - ``Persons[].Amount``: when all are zero or missing the reduction is split evenly in whole kronor (the
-  first person takes the remainder); otherwise they must add up to the reduction.
+  left-over kronor go one each to the first persons); otherwise they must add up to the reduction.
 - A caller-given ``RotReducedInvoicingAmount`` may lower the reduction, never raise it above the computed one.
 - Credit invoices (``IsCreditInvoice``) carry the sign on their rows (negative quantity or price) and must
   total below zero; rounding is symmetric (half away from zero, reductions towards zero).
@@ -222,8 +222,13 @@ def split_between_persons(reduction: Decimal, given: Sequence[Decimal]) -> tuple
                 field="Persons",
             )
         return tuple(given)
-    share = down_to_kronor(reduction / len(given))
-    return (reduction - share * (len(given) - 1), *([share] * (len(given) - 1)))
+    count = len(given)
+    share = down_to_kronor(reduction / count)
+    extra = int(abs(reduction - share * count))  # whole kronor left over, one each to the first persons
+    step = KRONA if reduction >= ZERO else -KRONA
+    shares = [share + step if index < extra else share for index in range(count)]
+    shares[0] += reduction - sum(shares, ZERO)  # öre of a manual amount stay with the first person
+    return tuple(shares)
 
 
 # --- reading a Visma document -------------------------------------------------------------------------
