@@ -3,7 +3,9 @@
 The system database is a SQLite file in the data directory by default, and the application's PostgreSQL
 database when ``DATABASE_URL`` is PostgreSQL, so several `fakturabro worker` processes on several machines share
 one queue. The export queue is partitioned by company: each company has at most ``PER_COMPANY_CONCURRENCY``
-exports running at once across all workers, so one company's bulk export cannot starve the others.
+exports running at once across all workers, so one company's bulk export cannot starve the others. One at a time
+per company also means two exports never race to create the same customer or fallback article in Visma (which
+does not promise unique customer numbers); Visma's rate limit, not our concurrency, bounds a company's speed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fakturabro.sync.export.steps import ExportDeps
 log = structlog.get_logger("fakturabro.sync.runtime")
 
 APP_NAME = "fakturabro"
-PER_COMPANY_CONCURRENCY = 2
+PER_COMPANY_CONCURRENCY = 1
 WORKER_CONCURRENCY = 8
 PENDING_SCHEDULE = "fakturabro-export-pending"
 

@@ -183,13 +183,19 @@ def fallback_article_for(
 ) -> FallbackArticle:
     """The article a row without an identical article number goes to, for its VAT rate."""
     base = husavdrag_name if husavdrag else name
-    number = ("MINUBA-ROTRUT" if husavdrag else "MINUBA") + ("" if vat_percent == 25 else f"-{vat_percent:g}")
+    rate = _percent_text(vat_percent)
+    number = ("MINUBA-ROTRUT" if husavdrag else "MINUBA") + ("" if vat_percent == 25 else f"-{rate}")
     return FallbackArticle(
         number=number,
-        name=base if vat_percent == 25 else f"{base} {vat_percent:g} %",
-        vat_percent=vat_percent,
+        name=base if vat_percent == 25 else f"{base} {rate} %",
+        vat_percent=vat_percent.normalize(),
         service=husavdrag,
     )
+
+
+def _percent_text(value: Decimal) -> str:
+    """25.00 → "25", 12.5 → "12.5" (never an exponent)."""
+    return format(value.normalize(), "f")
 
 
 def coding_vat_percent(coding: ArticleAccountCoding) -> Decimal | None:
@@ -214,8 +220,8 @@ def choose_coding(codings: Sequence[ArticleAccountCoding], vat_percent: Decimal,
     candidates.sort(key=lambda coding: (coding.type != wanted, coding.name or ""))
     if not candidates:
         raise MappingError(
-            f"Visma saknar en artikelkontering med {vat_percent:g} % moms. Lägg till en under Inställningar → "
-            "Artikelkontering i Visma och exportera igen."
+            f"Visma saknar en artikelkontering med {_percent_text(vat_percent)} % moms. Lägg till en under "
+            "Inställningar → Artikelkontering i Visma och exportera igen."
         )
     chosen = candidates[0].id
     assert chosen is not None
@@ -433,7 +439,7 @@ def _account(table: Mapping[Decimal, int], rate: Decimal, what: str) -> int:
     for known, account in table.items():
         if known == rate:
             return account
-    raise MappingError(f"Inget konto för {what} med {rate:g} % moms är inställt.")
+    raise MappingError(f"Inget konto för {what} med {_percent_text(rate)} % moms är inställt.")
 
 
 def _voucher_row(account: int, amount: Decimal, *, debit: bool) -> VoucherRow:

@@ -90,13 +90,14 @@ def likely_cause(type_mismatch: str | None, rows: Sequence[RowVat], reverse_char
     if type_mismatch:
         return "Trolig orsak: " + type_mismatch
     if not reverse_charge:
-        coded = [row for row in rows if row.visma is not None and row.visma != row.ours]
+        coded = [(row, row.visma) for row in rows if row.visma is not None and row.visma != row.ours]
         if coded:
-            row = coded[0]
+            row, visma_rate = coded[0]
             article = f"artikel {row.article_number}" if row.article_number else "artikeln"
+            theirs, ours = format(visma_rate.normalize(), "f"), format(row.ours.normalize(), "f")
             return (
-                f"Trolig orsak: {article} har artikelkontering med {row.visma:g} % moms i Visma men raden har "
-                f"{row.ours:g} % här. Ändra artikelkonteringen i Visma eller momsen på raden."
+                f"Trolig orsak: {article} har artikelkontering med {theirs} % moms i Visma men raden har {ours} % "
+                "här. Ändra artikelkonteringen i Visma eller momsen på raden."
             )
     return (
         "Trolig orsak: en inställning i Visma (Fakturerar husarbete, Visa priser exkl. moms för privatpersoner, "

@@ -43,7 +43,7 @@ from fakturabro.sync.export.planner import (
 )
 from fakturabro.visma import mapping
 from fakturabro.visma.client import VismaClient, odata_string
-from fakturabro.visma.errors import VismaConflict
+from fakturabro.visma.errors import VismaConflict, VismaValidationError
 from fakturabro.visma.models import (
     ArticleAccountCoding,
     CustomerInvoiceDraft,
@@ -254,9 +254,20 @@ def resolve_customer(deps: ExportDeps, company_id: int, invoice_id: int) -> Reso
     if isinstance(action, CreateCustomer):
         terms = _company_cache(deps, company_id, client).terms_of_payment_id
         assert terms is not None
-        created = client.create_customer(mapping.customer_to_visma(ours, UUID(terms)))
+        try:
+            created = client.create_customer(mapping.customer_to_visma(ours, UUID(terms)))
+        except (VismaValidationError, VismaConflict):
+            # Another export of the same customer may have created it a moment ago: use that one if so.
+            created_meanwhile = client.find_customer_by_number(ours.number)
+            if created_meanwhile is None:
+                raise
+            created = created_meanwhile
         assert created.id is not None
-        resolved = ResolvedCustomer(str(created.id), created.is_private_person, None)
+        resolved = ResolvedCustomer(
+            str(created.id),
+            created.is_private_person,
+            customer_type_mismatch(ours.number, ours.kind, created.is_private_person),
+        )
     else:
         resolved = ResolvedCustomer(action.visma_id, action.is_private_person, action.type_mismatch)
     with deps.db.transaction() as session:
@@ -414,7 +425,13 @@ def _ensure_fallback(
     if article is None:
         coding_id = mapping.choose_coding(reference.codings, named.vat_percent, service=named.service)
         assert reference.unit_id is not None
-        article = client.create_article(mapping.fallback_to_visma(named, coding_id, UUID(reference.unit_id)))
+        try:
+            article = client.create_article(mapping.fallback_to_visma(named, coding_id, UUID(reference.unit_id)))
+        except (VismaValidationError, VismaConflict):
+            # Created a moment ago by a concurrent export of this company: use that one if so.
+            article = client.find_article_by_number(named.number)
+            if article is None:
+                raise
     assert article.id is not None
     with deps.db.transaction() as session:
         existing = session.scalars(
