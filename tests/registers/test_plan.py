@@ -92,11 +92,11 @@ def customer(number: str = "1001", name: str = "Bygg AB", **kw: object) -> Custo
 
 
 def test_customers_match_on_number_then_identity_number() -> None:
-    ours = [customer("1001", org_number="556677-8899"), customer("1002", "Anna", personal_number="198803202389")]
+    ours = [customer("1001", org_number="556677-8899"), customer("1002", "Anna", personal_number="198803202384")]
     plan = plan_customers(
         [
             Entry(customer("1001", org_number="556677-8899"), 2),
-            Entry(customer("77", "Anna A", personal_number="198803202389"), 3),
+            Entry(customer("77", "Anna A", personal_number="198803202384"), 3),
             Entry(customer("1003", "Ny AB", org_number="556036-0793"), 4),
         ],
         ours,
