@@ -1,0 +1,160 @@
+"""The ``fakturabro`` command: run the app, migrate the database, administer companies, users and tokens."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fakturabro.bootstrap import Container, build
+from fakturabro.domain.errors import DomainError, NotFound
+from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
+
+app = typer.Typer(help="fakturabro: fakturering för hantverkare, kopplad till Visma eEkonomi.", no_args_is_help=True)
+db_app = typer.Typer(help="Databasen.", no_args_is_help=True)
+company_app = typer.Typer(help="Företag (kunder av fakturabro).", no_args_is_help=True)
+user_app = typer.Typer(help="Användare.", no_args_is_help=True)
+token_app = typer.Typer(help="API-tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(company_app, name="company")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+console = Console()
+
+# Modules of later features that add their own commands with ``register(app)``, when they exist.
+COMMAND_PLUGINS = ("fakturabro.sync.cli",)
+
+
+def _container() -> Container:
+    return build(Settings())
+
+
+def _fail(error: DomainError) -> typer.Exit:
+    console.print(f"[red]{error}[/red]")
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adress att lyssna på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Skapa demoföretaget i en tom databas.")] = True,
+) -> None:
+    """Start the web app and the REST API (migrates the database first)."""
+    import uvicorn
+
+    from fakturabro.demo import DEMO_COMPANY, database_is_empty, seed_demo
+    from fakturabro.store.migrate import upgrade
+    from fakturabro.web.app import create_app
+
+    settings = Settings()
+    if settings.uses_embedded_sandbox and settings.public_url == "http://127.0.0.1:8000":
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    container = build(settings)
+    upgrade(container.engine)
+    if demo and database_is_empty(container.db):
+        login = seed_demo(container.db)
+        console.print(f"[bold green]Demoföretaget {DEMO_COMPANY} är skapat.[/bold green]")
+        console.print(f"Logga in på http://{host}:{port}/login med {login.email} / {login.password}")
+        console.print(f"API-token (Bearer): {login.api_token}")
+    fastapi_app = create_app(container, mount_sandbox=True)
+    if settings.uses_embedded_sandbox:
+        console.print(f"Visma-sandlåda: http://{host}:{port}{SANDBOX_MOUNT_PATH}")
+    console.print(f"fakturabro kör på http://{host}:{port}  (API-dokumentation: /docs)")
+    uvicorn.run(fastapi_app, host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the newest schema."""
+    from fakturabro.store.migrate import upgrade
+
+    container = _container()
+    upgrade(container.engine)
+    console.print("Databasen är uppdaterad.")
+
+
+@company_app.command("create")
+def company_create(name: Annotated[str, typer.Argument(help="Företagets namn.")]) -> None:
+    """Create a company (a tenant)."""
+    from fakturabro.invoicing.companies import create_company
+
+    try:
+        company = create_company(_container().db, name)
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"Företaget {company.name} skapat med id {company.id}.")
+
+
+@user_app.command("create")
+def user_create(
+    company: Annotated[str, typer.Option(help="Företagets namn eller id.")],
+    email: Annotated[str, typer.Option(help="E-postadress (inloggning).")],
+    password: Annotated[str | None, typer.Option(help="Lösenord; utelämna för att få ett genererat.")] = None,
+) -> None:
+    """Create a user who can log in to a company."""
+    from fakturabro.invoicing.companies import create_user, find_company
+
+    container = _container()
+    chosen = password or secrets.token_urlsafe(12)
+    try:
+        found = find_company(container.db, company)
+        create_user(container.db, found.id, email, chosen)
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"Användaren {email} skapad för {found.name}.")
+    if password is None:
+        console.print(f"Lösenord: {chosen}")
+
+
+@token_app.command("create")
+def token_create(
+    company: Annotated[str, typer.Option(help="Företagets namn eller id.")],
+    name: Annotated[str, typer.Option(help="Vad token används till.")] = "",
+) -> None:
+    """Create an API token; the token is the last line of the output."""
+    from fakturabro.invoicing.companies import create_api_token, find_company
+
+    container = _container()
+    try:
+        found = find_company(container.db, company)
+    except NotFound as error:
+        raise _fail(error) from error
+    created = create_api_token(container.db, found.id, name)
+    console.print(f"API-token för {found.name} (visas bara nu):")
+    print(created.token)  # plain print: no wrapping or styling of the secret
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Adress att lyssna på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    data_dir: Annotated[Path | None, typer.Option(help="Var sandlådan sparar sitt tillstånd.")] = None,
+) -> None:
+    """Run the Visma eAccounting sandbox on its own."""
+    from fakturabro.sandbox.server import run
+
+    run(host, port, data_dir)
+
+
+def _register_plugins() -> None:
+    for module_name in COMMAND_PLUGINS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_plugins()
+
+
+if __name__ == "__main__":
+    app()
