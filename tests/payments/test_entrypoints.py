@@ -1,0 +1,167 @@
+"""The import as users start it: the REST API, the CLI and the schedule, through a real Visma connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from payment_helpers import Ours, Visma
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from fakturabro import cli_payments
+from fakturabro.bootstrap import Container, build
+from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.settings import Settings
+from fakturabro.store import models
+from fakturabro.store.migrate import upgrade
+from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
+from fakturabro.sync.payments import schedule
+from fakturabro.web.app import create_app
+
+D = Decimal
+
+
+@dataclass
+class Connected:
+    container: Container
+    ours: Ours
+    token: str
+    settings_env: dict[str, str]
+
+
+def connect(container: Container, setup: VismaSetup, sandbox_base_url: str, company_id: int) -> None:
+    activate(container.db, company_id)
+    url = start_connect(container.db, setup, company_id)
+    answer = httpx.post(f"{sandbox_base_url}/_sandbox/authorize", json={"url": url}, timeout=10)
+    callback = {key: values[0] for key, values in parse_qs(urlsplit(answer.json()["redirect_url"]).query).items()}
+    complete_connect(container.db, setup, state=callback["state"], code=callback["code"])
+
+
+@pytest.fixture
+def connected(visma: Visma, tmp_path: Path) -> Iterator[Connected]:
+    base = visma.sandbox.base_url
+    env = {
+        "FAKTURABRO_DATA_DIR": str(tmp_path / "data"),
+        "FAKTURABRO_TOKEN_KEY": Fernet.generate_key().decode(),
+        "FAKTURABRO_SECRET_KEY": "test-session-secret",
+        "VISMA_AUTH_URL": f"{base}/connect/authorize",
+        "VISMA_TOKEN_URL": f"{base}/connect/token",
+        "VISMA_API_BASE_URL": f"{base}/v2",
+    }
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        token_key=env["FAKTURABRO_TOKEN_KEY"],
+        secret_key=env["FAKTURABRO_SECRET_KEY"],
+        visma_auth_url=env["VISMA_AUTH_URL"],
+        visma_token_url=env["VISMA_TOKEN_URL"],
+        visma_api_base_url=env["VISMA_API_BASE_URL"],
+    )
+    container = build(settings)
+    upgrade(container.engine)
+    company = create_company(container.db, "Rörmokarna AB")
+    now = container.db.clock()
+    with container.db.transaction() as session:
+        customer = models.Customer(
+            company_id=company.id, customer_number="1001", name="Kund AB", created_at=now, updated_at=now
+        )
+        session.add(customer)
+        session.flush()
+        customer_id = customer.id
+    connect(container, VismaSetup.from_settings(settings), base, company.id)
+    token = create_api_token(container.db, company.id, "test").token
+    yield Connected(container, Ours(container, company.id, customer_id), token, env)
+    container.close()
+
+
+def paid_in_visma(visma: Visma, ours: Ours) -> int:
+    draft = visma.draft()
+    number = int(
+        visma.sandbox.state.companies[next(iter(visma.sandbox.state.companies))].settings["NextCustomerInvoiceNumber"]
+    )
+    invoice_id = ours.exported(draft["Id"], D(str(draft["TotalAmount"])), number=number)
+    invoice = visma.convert(draft["Id"])
+    visma.pay(invoice["Id"], "1250.00", complete=True)
+    return invoice_id
+
+
+def test_the_api_imports_and_answers_with_counts(visma: Visma, connected: Connected) -> None:
+    invoice_id = paid_in_visma(visma, connected.ours)
+    with TestClient(create_app(connected.container)) as client:
+        headers = {"Authorization": f"Bearer {connected.token}"}
+        answer = client.post("/api/v1/payments/import", headers=headers)
+        runs = client.get("/api/v1/payments/imports", headers=headers)
+        anonymous = client.post("/api/v1/payments/import")
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {key: body[key] for key in ("paid", "partially_paid", "deviations", "api_calls")} == {
+        "paid": 1,
+        "partially_paid": 0,
+        "deviations": 0,
+        "api_calls": 1,
+    }
+    assert body["message"] == "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser"
+    assert connected.ours.invoice(invoice_id).status == "paid"
+    assert runs.json()[0]["status"] == "succeeded"
+    assert anonymous.status_code == 401
+
+
+def test_the_api_says_so_when_the_company_is_not_connected(connected: Connected) -> None:
+    company = create_company(connected.container.db, "Okopplade AB")
+    token = create_api_token(connected.container.db, company.id, "test").token
+    with TestClient(create_app(connected.container)) as client:
+        answer = client.post("/api/v1/payments/import", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 409
+    assert "inte kopplat till Visma" in answer.text
+
+
+def test_the_cli_prints_a_table_and_the_message(
+    visma: Visma, connected: Connected, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice_id = paid_in_visma(visma, connected.ours)
+    for name, value in connected.settings_env.items():
+        monkeypatch.setenv(name, value)
+
+    outcome = CliRunner().invoke(cli_payments.app, ["import", "--company", "Rörmokarna AB"])
+
+    assert outcome.exit_code == 0, outcome.output
+    assert "Betalda" in outcome.output
+    assert "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser" in outcome.output
+    assert connected.ours.invoice(invoice_id).status == "paid"
+
+
+def test_a_scheduled_tick_imports_connected_companies_and_steps_aside_for_the_rest(
+    visma: Visma, connected: Connected
+) -> None:
+    invoice_id = paid_in_visma(visma, connected.ours)
+    deps = schedule.deps_for(connected.container)
+    lonely = create_company(connected.container.db, "Okopplade AB")
+
+    assert schedule.connected_companies_of(deps) == [connected.ours.company_id]
+    done = schedule.import_one(deps, connected.ours.company_id)
+    skipped = schedule.import_one(deps, lonely.id)
+
+    assert (done["status"], done["paid"]) == ("succeeded", 1)
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "not_connected")
+    assert connected.ours.invoice(invoice_id).status == "paid"
+    with connected.container.db.transaction() as session:
+        payments = session.scalars(select(models.Payment).where(models.Payment.invoice_id == invoice_id)).all()
+    assert [payment.source for payment in payments] == ["visma"]
+
+
+def test_the_interval_becomes_a_cron(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert schedule.cron_for(15) == "0 */15 * * * *"
+    assert schedule.cron_for(120) == "0 0 */2 * * *"
+    monkeypatch.setenv(schedule.INTERVAL_ENV, "5")
+    assert schedule.interval_minutes() == 5
+    monkeypatch.setenv(schedule.INTERVAL_ENV, "0")
+    with pytest.raises(ValueError, match="between 1 and 1440"):
+        schedule.interval_minutes()
