@@ -62,3 +62,11 @@ def container(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     upgrade(built.engine)
     yield built
     built.close()
+
+
+@pytest.fixture
+def fresh_container(tmp_path: Path) -> Iterator[Container]:
+    """An unmigrated SQLite database of its own (for migration tests)."""
+    built = build(make_settings(tmp_path))
+    yield built
+    built.close()
