@@ -176,9 +176,10 @@ def test_revoked_consent_puts_the_connection_in_needs_reconnect(
         sandbox.access_tokens.clear()
         sandbox.refresh_tokens.clear()
 
-    with pytest.raises(OAuthError) as refused:
+    with pytest.raises(NeedsReconnect) as refused:
         client.get_company_settings()
     assert refused.value.needs_reconnect
+    assert isinstance(refused.value.__cause__, OAuthError)
     status = connection_status(db, company.id)
     assert status.state is ConnectionState.NEEDS_RECONNECT
     assert status.last_error_code == "invalid_grant"

@@ -139,9 +139,10 @@ class VismaSetup:
     def from_settings(
         cls, settings: Settings, *, public_url: str | None = None, transport: httpx.BaseTransport | None = None
     ) -> VismaSetup:
-        """`public_url` (e.g. the incoming request's base URL) replaces the configured one for defaults derived
-        from it: the embedded sandbox's endpoints and the callback URL, when they are not configured."""
-        if public_url:
+        """`public_url` (the incoming request's base URL) stands in for FAKTURABRO_PUBLIC_URL when that is not
+        configured, for what is derived from it: the callback URL and the embedded sandbox's endpoints (so
+        `serve --port 8765` works without configuring either)."""
+        if public_url and "public_url" not in settings.model_fields_set:
             settings = settings.model_copy(update={"public_url": public_url.rstrip("/")})
         auth_url, token_url, api_base_url = settings.visma_endpoints
         secret = settings.visma_client_secret.get_secret_value() if settings.visma_client_secret else ""
@@ -469,7 +470,7 @@ class DatabaseTokenStore:
         """Lock the company's connection row until the refreshed tokens are committed.
 
         A refresh Visma refuses for good (`invalid_grant`, …) marks the connection "needs reconnect" in the same
-        transaction, then the error goes on to the caller.
+        transaction, and the caller gets `NeedsReconnect`.
         """
         refused: OAuthError | None = None
         with self._db.transaction() as session:
@@ -490,11 +491,16 @@ class DatabaseTokenStore:
                 self._held.session = None
         if refused is not None:
             log.warning("visma.oauth.needs_reconnect", company_id=self._company_id, error=refused.oauth_error)
-            raise refused
+            raise NeedsReconnect() from refused
 
 
 def visma_client_for(
-    container: VismaContainer, company_id: int, *, pacer: RatePacer | None = None, **client_options: Any
+    container: VismaContainer,
+    company_id: int,
+    *,
+    pacer: RatePacer | None = None,
+    setup: VismaSetup | None = None,
+    **client_options: Any,
 ) -> VismaClient:
     """THE way to talk to Visma for a company: a `VismaClient` whose requests carry the company's token,
     refreshed ahead of expiry and on a 401 under the company's lock.
@@ -508,7 +514,7 @@ def visma_client_for(
         raise NeedsReconnect()
     if status.state is not ConnectionState.CONNECTED:
         raise NotConnected()
-    setup = visma_setup_of(container)
+    setup = setup or visma_setup_of(container)
     token_http = setup.http_client()
     refresh = VismaConnect(setup.connect_config(), token_http, clock=db.clock).refresh
     auth = VismaAuth(DatabaseTokenStore(db, company_id), refresh, clock=db.clock)

@@ -36,6 +36,7 @@ from fakturabro.store.visma_models import VismaConnection, VismaPreflightResult
 from fakturabro.sync.connection import (
     ExportMode,
     VismaContainer,
+    VismaSetup,
     as_utc,
     visma_client_for,
     visma_setup_of,
@@ -345,15 +346,17 @@ def gather_visma(client: VismaClient) -> VismaFacts:
 # --- run and store ---------------------------------------------------------------------------------------------
 
 
-def fallback_names(container: VismaContainer) -> FallbackNames:
-    setup = visma_setup_of(container)
+def fallback_names(container: VismaContainer, setup: VismaSetup | None = None) -> FallbackNames:
+    setup = setup or visma_setup_of(container)
     return FallbackNames(setup.fallback_article, setup.house_work_fallback_article)
 
 
-def run_check(container: VismaContainer, company_id: int, trigger: Trigger = "manual") -> CheckResult:
+def run_check(
+    container: VismaContainer, company_id: int, trigger: Trigger = "manual", *, setup: VismaSetup | None = None
+) -> CheckResult:
     """Read both sides, evaluate, store the result. Raises `NotConnected` / `NeedsReconnect` when there is no
     working connection; a Visma that cannot be reached is reported as one failed item instead."""
-    client = visma_client_for(container, company_id)
+    client = visma_client_for(container, company_id, setup=setup)
     db = container.db
     try:
         visma = gather_visma(client)
@@ -372,7 +375,7 @@ def run_check(container: VismaContainer, company_id: int, trigger: Trigger = "ma
     else:
         with db.transaction() as session:
             ours = gather_ours(session, company_id)
-        items = evaluate(visma, ours, fallback_names(container))
+        items = evaluate(visma, ours, fallback_names(container, setup))
     return store_result(db, company_id, trigger, items)
 
 
@@ -409,11 +412,13 @@ def latest_check(db: Database, company_id: int) -> CheckResult | None:
 # --- the fix we can make ourselves ----------------------------------------------------------------------------
 
 
-def create_fallback_articles(container: VismaContainer, company_id: int) -> list[str]:
+def create_fallback_articles(
+    container: VismaContainer, company_id: int, *, setup: VismaSetup | None = None
+) -> list[str]:
     """Create the fallback articles Visma lacks (service coding at 25 %, unit "st"); returns the names created."""
-    client = visma_client_for(container, company_id)
+    client = visma_client_for(container, company_id, setup=setup)
     existing = {article.number for article in client.list_articles().items}
-    missing = [article for article in fallback_names(container).required() if article.number not in existing]
+    missing = [article for article in fallback_names(container, setup).required() if article.number not in existing]
     if not missing:
         return []
     codings = client.list_article_account_codings()

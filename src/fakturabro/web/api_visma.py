@@ -1,0 +1,252 @@
+"""Inställningar → Integrationer → Visma eEkonomi: the REST API, the OAuth callback and a minimal settings page.
+
+REST (`/api/v1/integrations/visma`, bearer token): GET/PUT the integration, POST `connect` for the
+authorization URL, POST `check`, POST `fallback-articles`, DELETE to disconnect. The callback
+(`/integrations/visma/callback`) needs no login: the `state` it carries names the company that started the flow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict
+
+from fakturabro.domain.errors import Conflict
+from fakturabro.invoicing.companies import company_name
+from fakturabro.sync import connection, preflight
+from fakturabro.sync.connection import ConnectFailed, ConnectionStatus, VismaSetup
+from fakturabro.visma.errors import VismaError
+from fakturabro.web.deps import CompanyId, ContainerDep
+from fakturabro.web.pages import PageCompany, check_csrf, csrf_token
+
+log = structlog.get_logger(__name__)
+
+router = APIRouter()
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+CALLBACK_PATH = "/integrations/visma/callback"
+PAGE_PATH = "/settings/integrations/visma"
+
+
+class VismaCompanyView(BaseModel):
+    name: str | None
+    org_number: str | None
+
+
+class ChecklistItemView(BaseModel):
+    key: str
+    ok: bool
+    message: str
+    fix: str | None = None
+
+
+class VismaIntegrationView(BaseModel):
+    activated: bool
+    connected: bool
+    state: Literal["inactive", "not_connected", "connected", "needs_reconnect"]
+    mode: Literal["voucher", "draft"]
+    visma_company: VismaCompanyView | None
+    connected_at: datetime | None
+    checked_at: datetime | None
+    checklist: list[ChecklistItemView]
+
+
+class VismaIntegrationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    activated: bool | None = None
+    mode: Literal["voucher", "draft"] | None = None
+
+
+class AuthorizationView(BaseModel):
+    authorization_url: str
+
+
+class FallbackArticlesView(BaseModel):
+    created: list[str]
+    integration: VismaIntegrationView
+
+
+# --- shared ---------------------------------------------------------------------------------------------------
+
+
+def request_setup(request: Request, container: ContainerDep) -> VismaSetup:
+    """The Visma setup, with the callback URL and embedded-sandbox endpoints derived from this request when
+    FAKTURABRO_PUBLIC_URL is not configured (the app may run on any port)."""
+    configured = container.extras.get("visma_setup")
+    if isinstance(configured, VismaSetup):
+        return configured
+    return VismaSetup.from_settings(container.settings, public_url=str(request.base_url))
+
+
+def _view(container: ContainerDep, company_id: int, status: ConnectionStatus | None = None) -> VismaIntegrationView:
+    status = status or connection.connection_status(container.db, company_id)
+    check = preflight.latest_check(container.db, company_id)
+    company = status.visma_company
+    return VismaIntegrationView(
+        activated=status.activated,
+        connected=status.connected,
+        state=status.state.value,
+        mode=status.mode.value,
+        visma_company=VismaCompanyView(name=company.name, org_number=company.org_number) if company else None,
+        connected_at=status.connected_at,
+        checked_at=check.checked_at if check else None,
+        checklist=[ChecklistItemView(key=i.key, ok=i.ok, message=i.message, fix=i.fix) for i in check.items]
+        if check
+        else [],
+    )
+
+
+def _conflict_from(error: VismaError) -> Conflict:
+    """A Visma failure as a 409 the user can act on; never Visma's own text, which may echo personal data."""
+    if isinstance(error, connection.NotConnected):
+        return Conflict("Företaget är inte kopplat till Visma eEkonomi. Koppla först.", "not_connected")
+    if getattr(error, "needs_reconnect", False):
+        return Conflict("Kopplingen till Visma eEkonomi har gått ut. Koppla igen.", "needs_reconnect")
+    return Conflict("Visma eEkonomi svarade inte som väntat. Försök igen om en stund.", "visma_unavailable")
+
+
+def _check_after_connect(container: ContainerDep, company_id: int, setup: VismaSetup) -> None:
+    try:
+        preflight.run_check(container, company_id, "connect", setup=setup)
+    except VismaError as exc:  # the connection is made; the check can be run again from the page
+        log.warning("visma.preflight.after_connect_failed", company_id=company_id, error=type(exc).__name__)
+
+
+# --- REST -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/api/v1/integrations/visma", tags=["visma"])
+def get_integration(container: ContainerDep, company_id: CompanyId) -> VismaIntegrationView:
+    return _view(container, company_id)
+
+
+@router.put("/api/v1/integrations/visma", tags=["visma"])
+def put_integration(
+    body: VismaIntegrationUpdate, container: ContainerDep, company_id: CompanyId
+) -> VismaIntegrationView:
+    status = connection.update_integration(container.db, company_id, activated=body.activated, mode=body.mode)
+    return _view(container, company_id, status)
+
+
+@router.post("/api/v1/integrations/visma/connect", tags=["visma"])
+def start_connect(request: Request, container: ContainerDep, company_id: CompanyId) -> AuthorizationView:
+    """The URL to send a browser to; following it (login, consent, redirects) connects this token's company."""
+    setup = request_setup(request, container)
+    return AuthorizationView(authorization_url=connection.start_connect(container.db, setup, company_id))
+
+
+@router.post("/api/v1/integrations/visma/check", tags=["visma"])
+def run_check(request: Request, container: ContainerDep, company_id: CompanyId) -> VismaIntegrationView:
+    try:
+        preflight.run_check(container, company_id, "manual", setup=request_setup(request, container))
+    except VismaError as exc:
+        raise _conflict_from(exc) from None
+    return _view(container, company_id)
+
+
+@router.post("/api/v1/integrations/visma/fallback-articles", tags=["visma"])
+def create_fallback_articles(request: Request, container: ContainerDep, company_id: CompanyId) -> FallbackArticlesView:
+    setup = request_setup(request, container)
+    try:
+        created = preflight.create_fallback_articles(container, company_id, setup=setup)
+        preflight.run_check(container, company_id, "manual", setup=setup)
+    except VismaError as exc:
+        raise _conflict_from(exc) from None
+    return FallbackArticlesView(created=created, integration=_view(container, company_id))
+
+
+@router.delete("/api/v1/integrations/visma", tags=["visma"])
+def disconnect(container: ContainerDep, company_id: CompanyId) -> VismaIntegrationView:
+    return _view(container, company_id, connection.disconnect(container.db, company_id))
+
+
+# --- the OAuth callback ---------------------------------------------------------------------------------------
+
+
+@router.get(CALLBACK_PATH, include_in_schema=False, name="visma_callback")
+def callback(
+    request: Request,
+    container: ContainerDep,
+    state: Annotated[str, Query(max_length=200)] = "",
+    code: Annotated[str | None, Query(max_length=2000)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    setup = request_setup(request, container)
+    try:
+        company_id = connection.complete_connect(container.db, setup, state=state, code=code, error=error)
+    except ConnectFailed as failed:
+        page = templates.TemplateResponse(
+            request, "visma_callback_failed.html", {"message": failed.message, "page_path": PAGE_PATH}
+        )
+        page.status_code = 400
+        return page
+    _check_after_connect(container, company_id, setup)
+    return RedirectResponse(f"{PAGE_PATH}?kopplad=1", status_code=303)
+
+
+# --- the settings page ----------------------------------------------------------------------------------------
+
+
+@router.get(PAGE_PATH, response_class=HTMLResponse, include_in_schema=False)
+def settings_page(request: Request, container: ContainerDep, company_id: PageCompany) -> HTMLResponse:
+    return _page(request, container, company_id)
+
+
+def _page(request: Request, container: ContainerDep, company_id: int, error: str | None = None) -> HTMLResponse:
+    context = {
+        "company_name": company_name(container.db, company_id),
+        "csrf_token": csrf_token(request),
+        "integration": _view(container, company_id),
+        "error": error,
+        "just_connected": request.query_params.get("kopplad") == "1",
+        "page_path": PAGE_PATH,
+    }
+    response = templates.TemplateResponse(request, "visma_settings.html", context)
+    if error:
+        response.status_code = 409
+    return response
+
+
+@router.post(PAGE_PATH, include_in_schema=False)
+def settings_submit(
+    request: Request,
+    container: ContainerDep,
+    company_id: PageCompany,
+    csrf: Annotated[str, Form(max_length=100)],
+    action: Annotated[
+        Literal["activate", "deactivate", "mode", "connect", "check", "fallback_articles", "disconnect"], Form()
+    ],
+    mode: Annotated[Literal["voucher", "draft"] | None, Form()] = None,
+) -> Response:
+    check_csrf(request, csrf)
+    setup = request_setup(request, container)
+    db = container.db
+    try:
+        if action == "activate":
+            connection.activate(db, company_id)
+        elif action == "deactivate":
+            connection.deactivate(db, company_id)
+        elif action == "mode":
+            if mode is None:
+                raise HTTPException(422, "Välj ett exportläge.")
+            connection.set_export_mode(db, company_id, mode)
+        elif action == "connect":
+            return RedirectResponse(connection.start_connect(db, setup, company_id), status_code=303)
+        elif action == "check":
+            preflight.run_check(container, company_id, "manual", setup=setup)
+        elif action == "fallback_articles":
+            preflight.create_fallback_articles(container, company_id, setup=setup)
+            preflight.run_check(container, company_id, "manual", setup=setup)
+        else:
+            connection.disconnect(db, company_id)
+    except Conflict as conflict:
+        return _page(request, container, company_id, conflict.message)
+    except VismaError as exc:
+        return _page(request, container, company_id, _conflict_from(exc).message)
+    return RedirectResponse(PAGE_PATH, status_code=303)
