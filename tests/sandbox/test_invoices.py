@@ -248,3 +248,16 @@ def test_missing_required_field_is_refused(visma: Visma) -> None:
     response = visma.client.post("/v2/customerinvoices", json=body)
     assert response.status_code == 400
     assert response.json()["ErrorCode"] == 4002
+
+
+def test_created_from_draft_id_books_the_draft(visma: Visma) -> None:
+    rows = [visma.row("9000", 4, 100, IsTextRow=False, ReversedConstructionServicesVatFree=False)]
+    draft = visma.call("POST", "/customerinvoicedrafts", "/customerinvoicedrafts", visma.invoice(Rows=rows)).json()
+    invoice = create(visma, visma.invoice(CreatedFromDraftId=draft["Id"]))
+    assert invoice.status_code == 201, invoice.text
+    assert invoice.json()["CreatedFromDraftId"] == draft["Id"]
+    assert invoice.json()["TotalAmount"] == 500.0  # the draft's rows, not the body's
+    assert visma.client.get(f"/v2/customerinvoicedrafts/{draft['Id']}").status_code == 404
+    unknown = create(visma, visma.invoice(CreatedFromDraftId=draft["Id"]))
+    assert unknown.status_code == 400
+    assert unknown.json()["ErrorCode"] == 3000
