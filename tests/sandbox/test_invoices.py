@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from openapi_core.testing import MockRequest, MockResponse
 
 from fakturabro.sandbox import seed, spec
+from fakturabro.sandbox.app import create_sandbox_app
 from fakturabro.sandbox.testing import FakeClock
 
 ANNA = "198001011231"
@@ -261,3 +263,54 @@ def test_created_from_draft_id_books_the_draft(visma: Visma) -> None:
     unknown = create(visma, visma.invoice(CreatedFromDraftId=draft["Id"]))
     assert unknown.status_code == 400
     assert unknown.json()["ErrorCode"] == 3000
+
+
+def test_zero_amount_invoice_is_refused(visma: Visma) -> None:
+    response = create(visma, visma.invoice(Rows=[visma.row("9000", 1, 0)]))
+    assert response.status_code == 400
+    assert "zero" in response.json()["DeveloperErrorMessage"]
+
+
+def test_numbers_out_of_range_are_a_400_not_a_crash(visma: Visma) -> None:
+    assert create(visma, visma.invoice(Rows=[visma.row("9000", 1, 1e300)])).status_code == 400
+    invoice = create(visma, visma.invoice()).json()
+    assert pay(visma, invoice["Id"], 10.001).status_code == 400  # more than two decimals
+    assert pay(visma, invoice["Id"], 10, PaymentDate="not a date").status_code == 400
+    listed = visma.client.get("/v2/customerinvoices", params={"modifiedSinceUtc": "yesterday"})
+    assert listed.status_code == 400
+
+
+def test_scopes_per_operation(visma: Visma) -> None:
+    invoice = create(visma, visma.invoice()).json()
+    readonly = visma.client.post("/_sandbox/token", json={"scopes": ["ea:api", "ea:sales_readonly"]}).json()
+    headers = {"Authorization": f"Bearer {readonly['access_token']}"}
+    assert visma.client.get("/v2/customerinvoices", headers=headers).status_code == 200
+    assert visma.client.get("/v2/customerinvoicedrafts", headers=headers).status_code == 200
+    payment = {"CompanyBankAccountId": visma.sid("bank:foretagskonto"), "PaymentAmount": 1, "PaymentCurrency": "SEK"}
+    refused = visma.client.post(
+        f"/v2/customerinvoices/{invoice['Id']}/payments", json=payment | {"PaymentType": 1}, headers=headers
+    )
+    assert refused.status_code == 403
+    draft = visma.invoice(Rows=[visma.row("9000", 1, 1, IsTextRow=False, ReversedConstructionServicesVatFree=False)])
+    assert visma.client.post("/v2/customerinvoicedrafts", json=draft, headers=headers).status_code == 403
+    assert visma.client.get("/v2/vouchers", headers=headers).status_code == 403  # needs ea:accounting
+    sales_only = visma.client.post("/_sandbox/token", json={"scopes": ["ea:api", "ea:sales"]}).json()
+    headers = {"Authorization": f"Bearer {sales_only['access_token']}"}
+    assert visma.client.get("/v2/customerledgeritems", headers=headers).status_code == 200
+    assert visma.client.get("/v2/partnerresourcelinks", headers=headers).status_code == 200
+    assert visma.client.post("/v2/vouchers", json={"VoucherText": "x", "Rows": []}, headers=headers).status_code == 403
+
+
+def test_invoices_and_payments_survive_a_restart(visma: Visma, data_dir: Path, clock: FakeClock) -> None:
+    invoice = create(visma, visma.invoice()).json()
+    assert pay(visma, invoice["Id"], 100).status_code == 201
+    draft = visma.invoice(Rows=[visma.row("9000", 1, 1, IsTextRow=False, ReversedConstructionServicesVatFree=False)])
+    draft_id = visma.call("POST", "/customerinvoicedrafts", "/customerinvoicedrafts", draft).json()["Id"]
+    with TestClient(create_sandbox_app(data_dir, clock=clock)) as restarted:
+        again = Visma(restarted, clock)
+        reloaded = again.call("GET", f"/customerinvoices/{invoice['Id']}", "/customerinvoices/{invoiceId}").json()
+        assert reloaded["RemainingAmount"] == 150.0
+        assert again.client.get(f"/v2/customerinvoicedrafts/{draft_id}").status_code == 200
+        settings = again.call("GET", "/companysettings", "/companysettings").json()
+        assert settings["NextCustomerInvoiceNumber"] == 1002
+        assert create(again, again.invoice()).json()["VoucherNumber"] == "B3"  # the series continues
