@@ -27,7 +27,7 @@ app.add_typer(token_app, name="token")
 console = Console()
 
 # Modules of later features that add their own commands with ``register(app)``, when they exist.
-COMMAND_PLUGINS = ("fakturabro.sync.cli",)
+COMMAND_PLUGINS = ("fakturabro.sync.cli", "fakturabro.sync.cli_visma")
 
 
 def _container() -> Container:
