@@ -26,6 +26,7 @@ from fakturabro.invoicing.views import (
 )
 from fakturabro.store import models
 from fakturabro.store.database import PersonalDataCipher
+from fakturabro.store.export_models import export_json
 
 
 def invoice_view(
@@ -67,6 +68,7 @@ def invoice_view(
         payments=payments,
         approved_at=invoice.approved_at,
         created_at=invoice.created_at,
+        export=export_json(session, invoice.id),
     )
 
 

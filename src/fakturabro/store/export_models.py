@@ -8,9 +8,10 @@ reconciled by looking the marker up instead of creating again.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fakturabro.store.models import NAME_LENGTH, SHORT_LENGTH, Base
 
@@ -100,3 +101,21 @@ class VismaCompanyCache(Base):
     unit_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
     codings: Mapped[str | None] = mapped_column(Text)  # JSON list of ArticleAccountCoding as Visma sent them
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
+    """The ``export`` part of an invoice's JSON; None when no export was ever started for it."""
+    row = session.get(InvoiceExport, invoice_id)
+    if row is None:
+        return None
+    return {
+        "state": row.state,
+        "mode": row.mode,
+        "visma_id": row.visma_id,
+        "visma_invoice_number": row.visma_invoice_number,
+        "attempts": row.attempts,
+        "error": row.error,
+        "error_id": row.error_id,
+        "totals_difference": row.totals_difference,
+        "exported_at": row.exported_at.isoformat() if row.exported_at else None,
+    }

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.invoicing import articles, customers, invoices, payments
 from fakturabro.invoicing.companies import company_name
 from fakturabro.invoicing.inputs import MAX_ID, ArticleInput, CreditInput, CustomerInput, InvoiceInput, PaymentInput
 from fakturabro.invoicing.views import ArticleView, CompanyView, CustomerView, InvoiceView, PaymentView
+from fakturabro.sync.export import workflow as export_workflow
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
 
 router = APIRouter(prefix="/api/v1")
@@ -123,6 +125,20 @@ def credit_invoice(
 ) -> InvoiceView:
     approve = body.approve if body else False
     return invoices.credit_invoice(container.db, company_id, invoice_id, approve, container.on_approved)
+
+
+@router.post("/invoices/{invoice_id}/export", status_code=202, tags=["export"])
+def export_invoice_again(invoice_id: Id, db: Db, company_id: CompanyId) -> InvoiceView:
+    """Export again after a fix (only from failed, waiting or needs reconnect)."""
+    if not export_workflow.export_again(company_id, invoice_id):
+        raise Conflict("Fakturan exporteras redan eller är redan exporterad.", "export_not_resting")
+    return invoices.get_invoice(db, company_id, invoice_id)
+
+
+@router.post("/exports/pending", tags=["export"])
+def export_all_pending(company_id: CompanyId) -> dict[str, list[int]]:
+    """Export every approved invoice of the company that is not in Visma yet (failed ones too)."""
+    return {"started": export_workflow.export_pending([company_id], include_failed=True)}
 
 
 # --- payments --------------------------------------------------------------------------------------------
