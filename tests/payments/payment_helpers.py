@@ -53,9 +53,9 @@ class Visma:
         self.clock.advance(seconds)
         self.login()
 
-    def client(self) -> VismaClient:
+    def client(self, **options: Any) -> VismaClient:
         self.login()
-        return VismaClient(self.http, self.sandbox.api_url)
+        return VismaClient(self.http, self.sandbox.api_url, **options)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         response = self.http.post(f"{self.sandbox.api_url}{path}", json=body)

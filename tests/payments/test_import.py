@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from payment_helpers import Ours, Visma, later, run_import
 from sqlalchemy import select
 
-from fakturabro.store.payment_sync_models import PaymentImportDeviation, PaymentImportRun
-from fakturabro.sync.payments.importer import ImportAlreadyRunning, ImportResult
+from fakturabro.store.payment_sync_models import (
+    PaymentImportCursor,
+    PaymentImportDeviation,
+    PaymentImportLease,
+    PaymentImportRun,
+)
+from fakturabro.sync.payments.importer import ImportAlreadyRunning, ImportResult, import_payments
+from fakturabro.sync.payments.plan import DocumentKind
+from fakturabro.sync.payments.reading import VismaPage, VismaReader
+from fakturabro.visma.errors import VismaUnavailable
 
 D = Decimal
 
@@ -214,3 +224,83 @@ def test_the_call_count_stays_flat_as_open_invoices_grow(visma: Visma, ours: Our
     log = visma.requests()
     assert log["total"] == 1, log["counts"]
     assert [entry["path_template"] for entry in log["requests"]] == ["/v2/customerinvoices"]
+
+
+class _DiesAfterFirstPage(VismaReader):
+    """A reader whose process 'dies' after handing out its first page (a network error on the second)."""
+
+    def pages(self, source: DocumentKind, since: datetime | None) -> Iterator[VismaPage]:
+        pages = super().pages(source, since)
+        yield next(pages)
+        raise VismaUnavailable("connection reset", path="/customerinvoices")
+
+
+def cursor_of(ours: Ours) -> PaymentImportCursor | None:
+    with ours.container.db.transaction() as session:
+        return session.get(PaymentImportCursor, (ours.company_id, "invoice"))
+
+
+def test_a_run_that_dies_between_pages_keeps_the_cursor_and_the_next_run_finishes_the_job(
+    visma: Visma, ours: Ours
+) -> None:
+    invoices = [converted_invoice(visma, ours) for _ in range(5)]
+    for _, invoice in invoices:
+        visma.pay(invoice["Id"], "1250.00", complete=True)
+
+    with pytest.raises(VismaUnavailable):
+        import_payments(ours.container.db, _DiesAfterFirstPage(visma.client(page_size=2)), ours.company_id)
+    cursor = cursor_of(ours)
+    assert cursor is not None
+    assert (cursor.cursor_utc, cursor.upper_bound_utc is not None) == (None, True)  # page 1 applied, no cursor yet
+    assert sum(len(ours.payments(invoice_id)) for invoice_id, _ in invoices) == 2
+    with ours.container.db.transaction() as session:
+        runs = session.scalars(select(PaymentImportRun).where(PaymentImportRun.company_id == ours.company_id)).all()
+        assert [(run.status, run.error) for run in runs] == [("failed", "VismaUnavailable")]
+
+    result = run_import(visma, ours)  # the lease was given back: the next run starts at once
+
+    assert result.paid == 3
+    for invoice_id, _ in invoices:
+        assert len(ours.payments(invoice_id)) == 1
+        assert ours.invoice(invoice_id).status == "paid"
+    cursor = cursor_of(ours)
+    assert cursor is not None
+    assert cursor.upper_bound_utc is None
+    assert cursor.cursor_utc is not None
+    assert cursor.cursor_utc.replace(tzinfo=UTC) == visma.clock()
+
+
+def test_the_cursor_skips_what_did_not_change(visma: Visma, ours: Ours) -> None:
+    first_id, first = converted_invoice(visma, ours)
+    visma.pay(first["Id"], "1250.00", complete=True)
+    later(visma, minutes=10)
+    run_import(visma, ours)  # cursor: 10 minutes after the first invoice changed
+    later(visma, minutes=10)
+    second_id, second = converted_invoice(visma, ours)
+    visma.pay(second["Id"], "100.00")
+
+    result = run_import(visma, ours)
+
+    with ours.container.db.transaction() as session:
+        run = session.get(PaymentImportRun, result.run_id)
+        assert run is not None
+        assert run.documents == 1  # only the second invoice was read
+    assert (result.paid, result.partially_paid) == (0, 1)
+    assert ours.invoice(first_id).status == "paid"
+    assert ours.invoice(second_id).status == "partially_paid"
+
+
+def test_a_lease_left_by_a_dead_run_expires(visma: Visma, ours: Ours) -> None:
+    with ours.container.db.transaction() as session:
+        session.add(
+            PaymentImportLease(
+                company_id=ours.company_id, run_id=999_999, expires_at=ours.container.db.clock() + timedelta(minutes=1)
+            )
+        )
+    with pytest.raises(ImportAlreadyRunning):
+        run_import(visma, ours)
+    with ours.container.db.transaction() as session:
+        lease = session.get(PaymentImportLease, ours.company_id)
+        assert lease is not None
+        lease.expires_at = ours.container.db.clock() - timedelta(seconds=1)
+    assert run_import(visma, ours).paid == 0

@@ -122,9 +122,9 @@ def import_payments(
         if _has_verifikation_exports(db, company_id):
             sources.append(DocumentKind.LEDGER_ITEM)
         for source in sources:
-            since = _read_from(db, company_id, source, overlap)
+            since = _read_from(db, company_id, source)
             for page in reader.pages(source, since):
-                outcome = _apply_page(db, company_id, run_id, source, page)
+                outcome = _apply_page(db, company_id, run_id, source, page, overlap)
                 result.pages += 1
                 result.documents += len(page.receivables)
                 result.deviations += outcome.deviations
@@ -203,15 +203,17 @@ def _has_verifikation_exports(db: Database, company_id: int) -> bool:
 # --- the cursor ---------------------------------------------------------------------------------------------
 
 
-def _read_from(db: Database, company_id: int, source: DocumentKind, overlap: timedelta) -> datetime | None:
+def _read_from(db: Database, company_id: int, source: DocumentKind) -> datetime | None:
     with db.transaction() as session:
         cursor = session.get(PaymentImportCursor, (company_id, source.value))
         if cursor is None or cursor.cursor_utc is None:
             return None
-        return _aware(cursor.cursor_utc) - timedelta(seconds=cursor.overlap_seconds or overlap.total_seconds())
+        return _aware(cursor.cursor_utc) - timedelta(seconds=cursor.overlap_seconds)
 
 
-def _lock_cursor(session: Session, db: Database, company_id: int, source: DocumentKind) -> PaymentImportCursor:
+def _lock_cursor(
+    session: Session, db: Database, company_id: int, source: DocumentKind, overlap: timedelta
+) -> PaymentImportCursor:
     cursor = session.scalar(
         select(PaymentImportCursor)
         .where(PaymentImportCursor.company_id == company_id, PaymentImportCursor.source == source.value)
@@ -221,7 +223,7 @@ def _lock_cursor(session: Session, db: Database, company_id: int, source: Docume
         cursor = PaymentImportCursor(
             company_id=company_id,
             source=source.value,
-            overlap_seconds=int(DEFAULT_OVERLAP.total_seconds()),
+            overlap_seconds=int(overlap.total_seconds()),
             updated_at=db.clock(),
         )
         session.add(cursor)
@@ -231,9 +233,11 @@ def _lock_cursor(session: Session, db: Database, company_id: int, source: Docume
 # --- applying one page --------------------------------------------------------------------------------------
 
 
-def _apply_page(db: Database, company_id: int, run_id: int, source: DocumentKind, page: VismaPage) -> _PageOutcome:
+def _apply_page(
+    db: Database, company_id: int, run_id: int, source: DocumentKind, page: VismaPage, overlap: timedelta
+) -> _PageOutcome:
     with db.transaction() as session:
-        cursor = _lock_cursor(session, db, company_id, source)
+        cursor = _lock_cursor(session, db, company_id, source, overlap)
         exported = _exported_invoices(session, company_id, page.receivables)
         known = _known_deviations(session, company_id, page.receivables)
         actions = plan(page.receivables, exported, known)
