@@ -196,20 +196,23 @@ def plan_customers(
     decisions: Mapping[str, Decision] | None = None,
     problems: Iterable[RowProblem] = (),
     updatable: tuple[str, ...] = CUSTOMER_UPDATABLE,
+    identity: tuple[str, ...] = CUSTOMER_IDENTITY,
 ) -> Plan:
+    """``identity`` are the fields whose difference is a conflict (a push leaves out the personnummer,
+    which Visma never gets from us)."""
     plan = Plan(actions=[Rejected(problem) for problem in problems])
     by_number = {customer.customer_number: customer for customer in existing}
-    by_identity = {identity: customer for customer in existing if (identity := _identity(customer))}
+    by_identity = {known: customer for customer in existing if (known := _identity(customer))}
     for entry in _unique(_unique_identities(incoming, plan), plan, "Kundnummer"):
         record = entry.record
         if record.type_disagrees:
             plan.flags.append(RowProblem(entry.row, entry.key, _type_warning(record)))
         match = by_number.get(entry.key)
-        identity = _identity(record)
+        number = _identity(record)
         if match is not None:
-            plan.actions.append(_compare(entry, match, CUSTOMER_IDENTITY, updatable, decisions or {}, UpdateCustomer))
-        elif identity and identity in by_identity:
-            plan.actions.append(LinkExisting(entry.key, by_identity[identity].customer_number, entry.row))
+            plan.actions.append(_compare(entry, match, identity, updatable, decisions or {}, UpdateCustomer))
+        elif number and number in by_identity:
+            plan.actions.append(LinkExisting(entry.key, by_identity[number].customer_number, entry.row))
         else:
             plan.actions.append(CreateCustomer(record, entry.row))
     return plan

@@ -131,13 +131,23 @@ def mark_started(db: Database, company_id: int, run_id: int, plan: Plan) -> None
 
 
 def record_progress(
-    session: Session, company_id: int, run_id: int, written: int, api_calls: int, now: datetime
+    session: Session,
+    company_id: int,
+    run_id: int,
+    written: int,
+    api_calls: int,
+    now: datetime,
+    problems: list[RowProblem] | None = None,
 ) -> None:
-    """Inside the transaction that applied the batch: the counter moves only with the writes it counts."""
+    """Inside the transaction that applied the batch: the counter moves only with the writes it counts.
+    ``problems`` are entries the other side refused (a Visma validation error), recorded with the batch."""
     run = load_run(session, company_id, run_id)
     run.done += written
     run.api_calls += api_calls
     run.updated_at = now
+    if problems:
+        stored = json.loads(run.problems_json) + problems_json(problems)
+        run.problems_json = json.dumps(stored[:MAX_STORED_PROBLEMS])
 
 
 def mark_finished(db: Database, company_id: int, run_id: int, error: str | None = None) -> None:
@@ -153,21 +163,31 @@ def mark_finished(db: Database, company_id: int, run_id: int, error: str | None 
 
 def get_run(db: Database, company_id: int, run_id: int) -> RunView:
     with db.transaction() as session:
-        run = load_run(session, company_id, run_id)
-        return RunView(
-            id=run.id,
-            operation=run.operation,
-            status=run.status,
-            source_name=run.source_name,
-            total=run.total,
-            done=run.done,
-            api_calls=run.api_calls,
-            counts=json.loads(run.counts_json),
-            problems=json.loads(run.problems_json),
-            error=run.error,
-            created_at=run.created_at,
-            finished_at=run.finished_at,
-        )
+        return _view(load_run(session, company_id, run_id))
+
+
+def list_runs(db: Database, company_id: int, limit: int = 20) -> list[RunView]:
+    """The newest runs first: what the register pages list, and where a failed run is found to resume."""
+    query = select(RegisterRun).where(RegisterRun.company_id == company_id).order_by(RegisterRun.id.desc())
+    with db.transaction() as session:
+        return [_view(run) for run in session.scalars(query.limit(limit))]
+
+
+def _view(run: RegisterRun) -> RunView:
+    return RunView(
+        id=run.id,
+        operation=run.operation,
+        status=run.status,
+        source_name=run.source_name,
+        total=run.total,
+        done=run.done,
+        api_calls=run.api_calls,
+        counts=json.loads(run.counts_json),
+        problems=json.loads(run.problems_json),
+        error=run.error,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+    )
 
 
 def load_run(session: Session, company_id: int, run_id: int) -> RegisterRun:

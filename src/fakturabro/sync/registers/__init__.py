@@ -1,0 +1,1 @@
+"""Register sync with Visma: articles pushed and pulled, customers pulled and pushed (gather → plan → apply)."""
