@@ -39,6 +39,7 @@ from fakturabro.visma.client import VismaClient
 from fakturabro.visma.errors import OAuthError, VismaError
 from fakturabro.visma.oauth import (
     DEFAULT_SCOPES,
+    EACCOUNTING_ACR_VALUES,
     NotConnected,
     Pkce,
     TokenSet,
@@ -153,6 +154,9 @@ class VismaSetup:
             token_url=token_url,
             api_base_url=api_base_url,
             redirect_uri=settings.resolved_visma_redirect_uri,
+            # Visma Connect asks the user which eEkonomi company to connect only when told to; the sandbox
+            # needs no such hint.
+            authorize_params=(("acr_values", EACCOUNTING_ACR_VALUES),) if "vismaonline.com" in auth_url else (),
             fallback_article=str(getattr(settings, "visma_fallback_article", None) or DEFAULT_FALLBACK_ARTICLE),
             house_work_fallback_article=str(
                 getattr(settings, "visma_house_work_fallback_article", None) or DEFAULT_HOUSE_WORK_FALLBACK_ARTICLE
