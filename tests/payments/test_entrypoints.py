@@ -16,13 +16,13 @@ from payment_helpers import Ours, Visma
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from fakturabro import cli_payments
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing.companies import create_api_token, create_company
 from fakturabro.settings import Settings
 from fakturabro.store import models
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
+from fakturabro.sync.payments import cli as cli_payments
 from fakturabro.sync.payments import schedule
 from fakturabro.web.app import create_app
 

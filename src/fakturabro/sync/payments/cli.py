@@ -1,4 +1,4 @@
-"""`fakturabro payments …`: the payment import from the command line (added to `cli.py` with `add_typer`)."""
+"""`fakturabro payments …`: the payment import from the command line (a command plugin of `fakturabro.cli`)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,8 @@ def deviations_command(company: CompanyOption) -> None:
             row.detail,
         )
     console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    """Called by `fakturabro.cli` (its COMMAND_PLUGINS): `fakturabro payments …`."""
+    root.add_typer(app, name="payments")
