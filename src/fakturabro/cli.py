@@ -27,7 +27,7 @@ app.add_typer(token_app, name="token")
 console = Console()
 
 # Modules of later features that add their own commands with ``register(app)``, when they exist.
-COMMAND_PLUGINS = ("fakturabro.sync.cli", "fakturabro.sync.cli_visma")
+COMMAND_PLUGINS = ("fakturabro.sync.cli", "fakturabro.sync.cli_visma", "fakturabro.sync.registers.cli")
 
 
 def _container() -> Container:
