@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fakturabro.domain.errors import Conflict
@@ -156,6 +157,13 @@ def import_payments(
 
 
 def _start(db: Database, company_id: int, trigger: str) -> int:
+    try:
+        return _take_lease(db, company_id, trigger)
+    except IntegrityError:  # two first-ever runs inserted the company's lease row at once: the other one won
+        raise ImportAlreadyRunning() from None
+
+
+def _take_lease(db: Database, company_id: int, trigger: str) -> int:
     now = db.clock()
     with db.transaction() as session:
         lease = session.scalar(
