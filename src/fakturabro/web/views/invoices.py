@@ -1,0 +1,299 @@
+"""Fakturor: the list in tabs, the draft editor with live totals, approval with its number, the invoice with its
+export badge and history, and the printable invoice.
+
+Approval never waits on Visma: it commits, the export runs in the background, and the badge on the page polls
+its own fragment until the export reaches a final state.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import structlog
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from fakturabro.domain.errors import DomainError
+from fakturabro.domain.invoice import InvoiceStatus
+from fakturabro.invoicing import articles, customers, invoices
+from fakturabro.invoicing.inputs import MAX_ID
+from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView
+from fakturabro.store.database import Database
+from fakturabro.store.models import NumberSeries
+from fakturabro.store.series import INVOICE_SERIES
+from fakturabro.web.deps import ContainerDep, Db
+from fakturabro.web.views import exporting
+from fakturabro.web.views.forms import text
+from fakturabro.web.views.invoice_form import (
+    EditorValues,
+    blank_row,
+    editor_errors,
+    fill_from_article,
+    from_form,
+    from_invoice,
+    preview,
+    to_input,
+    with_blank_rows,
+)
+from fakturabro.web.views.labels import HOUSE_WORK_KINDS, HOUSE_WORK_TYPES, KINDS
+from fakturabro.web.views.rendering import is_htmx, render
+from fakturabro.web.views.session import PageCompany, check_csrf
+from fakturabro.web.views.visma_state import ExportInfo, export_history, export_state, export_states
+
+log = structlog.get_logger(__name__)
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Tab = Literal["alla", "utkast", "godkanda", "betalade"]
+
+TABS: dict[str, tuple[str, tuple[InvoiceStatus, ...]]] = {
+    "alla": ("Alla", ()),
+    "utkast": ("Utkast", (InvoiceStatus.DRAFT,)),
+    "godkanda": ("Godkända", (InvoiceStatus.APPROVED, InvoiceStatus.PARTIALLY_PAID)),
+    "betalade": ("Betalade", (InvoiceStatus.PAID,)),
+}
+
+
+# --- the list ------------------------------------------------------------------------------------------------
+
+
+@router.get("/invoices", response_class=HTMLResponse)
+def invoice_list(request: Request, db: Db, company_id: PageCompany, tab: Tab = "alla") -> HTMLResponse:
+    _, statuses = TABS[tab]
+    found: list[InvoiceView] = []
+    if statuses:
+        for status in statuses:
+            found += invoices.list_invoices(db, company_id, status, limit=500)
+        found.sort(key=lambda invoice: invoice.id, reverse=True)
+    else:
+        found = invoices.list_invoices(db, company_id, limit=500)
+    exports = export_states(db, company_id, [i.id for i in found if i.status != InvoiceStatus.DRAFT])
+    context = {"invoices": found, "tab": tab, "tabs": TABS, "exports": exports}
+    return render(request, "invoices.html", context)
+
+
+# --- the draft editor ----------------------------------------------------------------------------------------
+
+
+@router.get("/invoices/new", response_class=HTMLResponse)
+def new_invoice(request: Request, db: Db, company_id: PageCompany) -> HTMLResponse:
+    values = EditorValues(customer_number=request.query_params.get("kund", ""))
+    values.rows.append(blank_row("labour"))
+    values.rows.append(blank_row("material"))
+    _customer_defaults(values, _customers(db, company_id))
+    return _editor(request, db, company_id, None, values, {})
+
+
+@router.post("/invoices/new", response_class=HTMLResponse)
+async def create_invoice(request: Request, db: Db, company_id: PageCompany) -> Response:
+    return await _submit(request, db, company_id, None)
+
+
+@router.post("/invoices/preview", response_class=HTMLResponse)
+async def preview_totals(request: Request, db: Db, company_id: PageCompany) -> HTMLResponse:
+    """The live totals: computed by the domain from the form as it is now; nothing is saved."""
+    form = await request.form()
+    check_csrf(request, text(form, "csrf"))
+    values = from_form(form)
+    return render(request, "invoice_editor.html", _preview_context(db, company_id, values), block="totals")
+
+
+@router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
+def invoice_page(request: Request, container: ContainerDep, company_id: PageCompany, invoice_id: Id) -> Response:
+    db = container.db
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    if invoice.status == InvoiceStatus.DRAFT:
+        return _editor(request, db, company_id, invoice, from_invoice(invoice), {})
+    context = {
+        "invoice": invoice,
+        "export": _badge_info(db, company_id, invoice),
+        "history": export_history(db, company_id, invoice_id),
+        "just_approved": request.query_params.get("godkand") == "1",
+    }
+    return render(request, "invoice.html", context)
+
+
+@router.post("/invoices/{invoice_id}", response_class=HTMLResponse)
+async def save_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise HTTPException(409, "Fakturan är godkänd och kan inte ändras.")
+    return await _submit(request, db, company_id, invoice)
+
+
+async def _submit(request: Request, db: Database, company_id: int, invoice: InvoiceView | None) -> Response:
+    form = await request.form()
+    check_csrf(request, text(form, "csrf"))
+    values = from_form(form)
+    action = text(form, "action") or "save"
+    if action != "save":
+        _edit(values, action, db, company_id)
+        return _editor(request, db, company_id, invoice, values, {}, block="editor" if is_htmx(request) else None)
+    try:
+        data = to_input(values)
+        if invoice is None:
+            saved = invoices.create_invoice(db, company_id, data)
+        else:
+            saved = invoices.update_invoice(db, company_id, invoice.id, data)
+    except (DomainError, ValidationError) as error:
+        errors = editor_errors(error, values)
+        return _editor(request, db, company_id, invoice, values, errors, status_code=422)
+    target = f"/invoices/{saved.id}?sparad=1"
+    if text(form, "then") == "approve":
+        target = f"/invoices/{saved.id}/approve"
+    return _redirect(request, target)
+
+
+def _edit(values: EditorValues, action: str, db: Database, company_id: int) -> None:
+    """The editor's buttons that change the form without saving: add/remove a row, fill a row from its article,
+    take the customer's defaults."""
+    verb, _, argument = action.partition("-")
+    if verb == "add_row":
+        values.rows.append(blank_row(argument or "material"))
+    elif verb == "remove" and argument.isdigit() and int(argument) < len(values.rows):
+        del values.rows[int(argument)]
+    elif verb == "fill" and argument.isdigit() and int(argument) < len(values.rows):
+        row = values.rows[int(argument)]
+        by_number = _articles(db, company_id)
+        values.rows[int(argument)] = fill_from_article(row, by_number.get(row.get("article_number", "")))
+    elif verb == "customer":
+        _customer_defaults(values, _customers(db, company_id))
+
+
+def _customer_defaults(values: EditorValues, known: dict[str, CustomerView]) -> None:
+    customer = known.get(values.customer_number)
+    if customer is not None:
+        values.reverse_charge = customer.reverse_charge
+
+
+def _customers(db: Database, company_id: int) -> dict[str, CustomerView]:
+    return {c.customer_number: c for c in customers.list_customers(db, company_id, limit=500)}
+
+
+def _articles(db: Database, company_id: int) -> dict[str, ArticleView]:
+    return {a.number: a for a in articles.list_articles(db, company_id, limit=500)}
+
+
+def _preview_context(db: Database, company_id: int, values: EditorValues) -> dict[str, Any]:
+    known = _customers(db, company_id)
+    result = preview(values, _articles(db, company_id), known.get(values.customer_number), date.today())
+    return {"preview": result, "values": values}
+
+
+def _editor(
+    request: Request,
+    db: Database,
+    company_id: int,
+    invoice: InvoiceView | None,
+    values: EditorValues,
+    errors: dict[str, str],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with_blank_rows(values)
+    known = _customers(db, company_id)
+    by_number = _articles(db, company_id)
+    context = {
+        "invoice": invoice,
+        "values": values,
+        "errors": errors,
+        "customers": list(known.values()),
+        "articles": list(by_number.values()),
+        "kinds": KINDS,
+        "house_work_kinds": HOUSE_WORK_KINDS,
+        "house_work_types": HOUSE_WORK_TYPES,
+        "action": f"/invoices/{invoice.id}" if invoice else "/invoices/new",
+        "saved": request.query_params.get("sparad") == "1",
+        **_preview_context(db, company_id, values),
+    }
+    return render(request, "invoice_editor.html", context, block=block, status_code=status_code)
+
+
+@router.post("/invoices/{invoice_id}/delete")
+async def delete_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+    form = await request.form()
+    check_csrf(request, text(form, "csrf"))
+    invoices.delete_draft(db, company_id, invoice_id)
+    return _redirect(request, "/invoices?tab=utkast")
+
+
+# --- approval ------------------------------------------------------------------------------------------------
+
+
+@router.get("/invoices/{invoice_id}/approve", response_class=HTMLResponse)
+def confirm_approval(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    if invoice.status != InvoiceStatus.DRAFT:
+        return RedirectResponse(f"/invoices/{invoice_id}", status_code=303)
+    context = {"invoice": invoice, "next_number": next_invoice_number(db, company_id), "error": None}
+    return render(request, "invoice_approve.html", context)
+
+
+@router.post("/invoices/{invoice_id}/approve", response_class=HTMLResponse)
+async def approve(request: Request, container: ContainerDep, company_id: PageCompany, invoice_id: Id) -> Response:
+    form = await request.form()
+    check_csrf(request, text(form, "csrf"))
+    db = container.db
+    try:
+        invoices.approve_invoice(db, company_id, invoice_id, container.on_approved)
+    except DomainError as error:
+        invoice = invoices.get_invoice(db, company_id, invoice_id)
+        context = {"invoice": invoice, "next_number": next_invoice_number(db, company_id), "error": error}
+        return render(request, "invoice_approve.html", context, status_code=422)
+    return _redirect(request, f"/invoices/{invoice_id}?godkand=1")
+
+
+def next_invoice_number(db: Database, company_id: int) -> int:
+    """The number the next approved invoice gets (numbers are taken only at approval, without gaps)."""
+    with db.transaction() as session:
+        value = session.scalar(
+            select(NumberSeries.next_value).where(
+                NumberSeries.company_id == company_id, NumberSeries.kind == INVOICE_SERIES
+            )
+        )
+        return int(value or 1)
+
+
+# --- export badge, export again, print ----------------------------------------------------------------------
+
+
+def _badge_info(db: Database, company_id: int, invoice: InvoiceView) -> ExportInfo | None:
+    if invoice.status == InvoiceStatus.DRAFT:
+        return None
+    return export_state(db, company_id, invoice.id)
+
+
+@router.get("/invoices/{invoice_id}/export-badge", response_class=HTMLResponse)
+def export_badge(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> HTMLResponse:
+    """The badge alone; it polls itself while the export can still change and stops once it is final."""
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    context = {"export": _badge_info(db, company_id, invoice), "invoice_id": invoice_id}
+    return render(request, "export_badge.html", context)
+
+
+@router.post("/invoices/{invoice_id}/export-again", response_class=HTMLResponse)
+async def export_again(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+    form = await request.form()
+    check_csrf(request, text(form, "csrf"))
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    message = exporting.export_again(company_id, invoice.id)
+    if is_htmx(request):
+        context = {"export": _badge_info(db, company_id, invoice), "invoice_id": invoice_id, "message": message}
+        return render(request, "export_badge.html", context)
+    return RedirectResponse(f"/invoices/{invoice_id}", status_code=303)
+
+
+@router.get("/invoices/{invoice_id}/print", response_class=HTMLResponse)
+def print_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> HTMLResponse:
+    invoice = invoices.get_invoice(db, company_id, invoice_id)
+    customer = customers.get_customer(db, company_id, invoice.customer.id)
+    return render(request, "invoice_print.html", {"invoice": invoice, "customer": customer})
+
+
+def _redirect(request: Request, target: str) -> Response:
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)

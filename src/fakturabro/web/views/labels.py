@@ -1,0 +1,50 @@
+"""Swedish words for the codes the pages show, written for tradespeople."""
+
+from __future__ import annotations
+
+KINDS = {"labour": "Arbete", "material": "Material", "other": "Övrigt", "text": "Fritext"}
+
+HOUSE_WORK_KINDS = {"rot": "ROT-avdrag", "rut": "RUT-avdrag", "green": "Grön teknik"}
+
+HOUSE_WORK_TYPES = {
+    "bygg": "ROT · Bygg",
+    "el": "ROT · El",
+    "glas_platarbete": "ROT · Glas och plåt",
+    "mark_draneringsarbete": "ROT · Mark och dränering",
+    "murning": "ROT · Murning",
+    "malning_tapetsering": "ROT · Målning och tapetsering",
+    "vvs": "ROT · VVS",
+    "stadning": "RUT · Städning",
+    "klad_och_textilvard": "RUT · Kläd- och textilvård",
+    "snoskottning": "RUT · Snöskottning",
+    "tradgardsarbete": "RUT · Trädgårdsarbete",
+    "barnpassning": "RUT · Barnpassning",
+    "personlig_omsorg": "RUT · Personlig omsorg",
+    "flyttjanster": "RUT · Flyttjänster",
+    "it_tjanster": "RUT · IT-tjänster",
+    "reparation_av_vitvaror": "RUT · Reparation av vitvaror",
+    "moblering": "RUT · Möblering",
+    "tillsyn_av_bostad": "RUT · Tillsyn av bostad",
+    "transport_till_forsaljning": "RUT · Transport till försäljning",
+    "tvatt_vid_tvattinrattning": "RUT · Tvätt vid tvättinrättning",
+    "solceller": "Grön teknik · Solceller",
+    "energilagring": "Grön teknik · Energilagring",
+    "laddpunkt": "Grön teknik · Laddpunkt",
+}
+
+INVOICE_STATUS = {
+    "draft": "Utkast",
+    "approved": "Godkänd",
+    "partially_paid": "Delbetald",
+    "paid": "Betald",
+    "credited": "Krediterad",
+}
+
+EXPORT_STEPS = {
+    "begin": "Start",
+    "customer": "Kund",
+    "articles": "Artiklar",
+    "document": "Faktura",
+    "link": "Länk",
+    "finish": "Kontroll av belopp",
+}
