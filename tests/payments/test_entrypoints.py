@@ -21,7 +21,8 @@ from fakturabro.invoicing.companies import create_api_token, create_company
 from fakturabro.settings import Settings
 from fakturabro.store import models
 from fakturabro.store.migrate import upgrade
-from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
+from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect, visma_client_for
+from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.payments import cli as cli_payments
 from fakturabro.sync.payments import schedule
 from fakturabro.web.app import create_app
@@ -138,11 +139,23 @@ def test_the_cli_prints_a_table_and_the_message(
     assert connected.ours.invoice(invoice_id).status == "paid"
 
 
+def export_deps(container: Container) -> ExportDeps:
+    return ExportDeps(
+        db=container.db,
+        client_for=lambda company_id: visma_client_for(container, company_id),
+        mode_for=lambda _company_id: "draft",
+    )
+
+
+@pytest.mark.parametrize("built_from", ["container", "export deps"])
 def test_a_scheduled_tick_imports_connected_companies_and_steps_aside_for_the_rest(
-    visma: Visma, connected: Connected
+    visma: Visma, connected: Connected, built_from: str
 ) -> None:
     invoice_id = paid_in_visma(visma, connected.ours)
-    deps = schedule.deps_for(connected.container)
+    if built_from == "container":
+        deps = schedule.deps_for(connected.container)
+    else:
+        deps = schedule.deps_from_export(export_deps(connected.container))
     lonely = create_company(connected.container.db, "Okopplade AB")
 
     assert schedule.connected_companies_of(deps) == [connected.ours.company_id]

@@ -21,9 +21,12 @@ from dbos import DBOS, SetWorkflowID
 
 from fakturabro.domain.errors import Conflict
 from fakturabro.store.database import Database
-from fakturabro.sync.connection import VismaContainer
-from fakturabro.sync.payments.importer import ImportResult
-from fakturabro.sync.payments.service import connected_companies, import_payments_for
+from fakturabro.sync.connection import NeedsReconnect, VismaContainer
+from fakturabro.sync.export.steps import ExportDeps
+from fakturabro.sync.payments.importer import ImportResult, import_payments
+from fakturabro.sync.payments.reading import VismaReader
+from fakturabro.sync.payments.service import NotConnectedToVisma, connected_companies, import_payments_for
+from fakturabro.visma.oauth import NotConnected
 
 log = structlog.get_logger("fakturabro.sync.payments.schedule")
 
@@ -51,6 +54,21 @@ def deps_for(container: VismaContainer) -> PaymentImportDeps:
         db=container.db,
         import_company=lambda company_id, trigger: import_payments_for(container, company_id, trigger=trigger),
     )
+
+
+def deps_from_export(export: ExportDeps) -> PaymentImportDeps:
+    """The same storage and Visma clients the export workers use (`runtime.launch` has those at hand)."""
+
+    def import_company(company_id: int, trigger: str) -> ImportResult:
+        try:
+            client = export.client_for(company_id)
+        except NeedsReconnect:
+            raise NotConnectedToVisma(reconnect=True) from None
+        except NotConnected:
+            raise NotConnectedToVisma(reconnect=False) from None
+        return import_payments(export.db, VismaReader(client), company_id, trigger=trigger)
+
+    return PaymentImportDeps(db=export.db, import_company=import_company)
 
 
 def current_deps() -> PaymentImportDeps:
