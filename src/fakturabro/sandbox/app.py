@@ -12,9 +12,15 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fakturabro.sandbox import control, oauth
-from fakturabro.sandbox.errors import VismaApiError, handle_request_validation, handle_visma_error
+from fakturabro.sandbox.errors import (
+    VismaApiError,
+    handle_http_exception,
+    handle_request_validation,
+    handle_visma_error,
+)
 from fakturabro.sandbox.middleware import sandbox_middleware
 from fakturabro.sandbox.state import Clock, SandboxState
 
@@ -58,6 +64,7 @@ def create_sandbox_app(
     app.state.sandbox = state
     app.add_exception_handler(VismaApiError, handle_visma_error)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.middleware("http")(sandbox_middleware)
     app.include_router(oauth.router)
     app.include_router(control.router)

@@ -12,8 +12,10 @@ import uuid
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # Visma's published error codes.
 DATA_MODEL_VALIDATION_ERROR = 2000
@@ -118,3 +120,18 @@ async def handle_request_validation(_request: Request, exc: Exception) -> JSONRe
         for error in exc.errors()
     ]
     return JSONResponse(error_body(DATA_MODEL_VALIDATION_ERROR, "The request is invalid.", errors), status_code=400)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    """Framework errors (unparsable body, unknown route, wrong method) on `/v2` answer Visma's body; the
+    control API and OAuth keep FastAPI's `{"detail": ...}`."""
+    assert isinstance(exc, StarletteHTTPException)
+    path: str = request.scope["path"]
+    root_path: str = request.scope.get("root_path", "")
+    relative = path[len(root_path) :] if root_path and path.startswith(root_path) else path
+    if not relative.startswith("/v2/"):
+        return await http_exception_handler(request, exc)
+    code = RESOURCE_NOT_FOUND if exc.status_code == 404 else DATA_MODEL_VALIDATION_ERROR
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )

@@ -181,7 +181,10 @@ def _body_error(exc: RequestBodyValidationError) -> VismaApiError:
     cause = exc.__cause__
     schema_errors = list(getattr(cause, "schema_errors", None) or [])
     if not schema_errors:
-        message = str(cause or exc)
+        try:
+            message = str(cause or exc)
+        except UnicodeDecodeError:  # openapi-core's message embeds the raw body
+            message = "the body is not UTF-8 encoded JSON"
         return validation_error(f"The request body is invalid: {message}")
     errors = []
     missing = False

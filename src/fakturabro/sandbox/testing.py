@@ -1,8 +1,8 @@
 """Helpers for tests anywhere in the project: a controllable clock and the sandbox over real HTTP.
 
-    with live_sandbox(tmp_path) as sandbox:
-        token = sandbox.token()["access_token"]
-        httpx.get(f"{sandbox.api_url}/customers", headers={"Authorization": f"Bearer {token}"})
+with live_sandbox(tmp_path) as sandbox:
+    token = sandbox.token()["access_token"]
+    httpx.get(f"{sandbox.api_url}/customers", headers={"Authorization": f"Bearer {token}"})
 """
 
 from __future__ import annotations
