@@ -2,95 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
-
-import httpx
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
-from payment_helpers import Ours, Visma
+from payment_helpers import Connected, Visma, paid_in_visma
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from fakturabro.bootstrap import Container, build
+from fakturabro.bootstrap import Container
 from fakturabro.invoicing.companies import create_api_token, create_company
-from fakturabro.settings import Settings
 from fakturabro.store import models
-from fakturabro.store.migrate import upgrade
-from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect, visma_client_for
+from fakturabro.sync.connection import visma_client_for
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.payments import cli as cli_payments
 from fakturabro.sync.payments import schedule
 from fakturabro.web.app import create_app
-
-D = Decimal
-
-
-@dataclass
-class Connected:
-    container: Container
-    ours: Ours
-    token: str
-    settings_env: dict[str, str]
-
-
-def connect(container: Container, setup: VismaSetup, sandbox_base_url: str, company_id: int) -> None:
-    activate(container.db, company_id)
-    url = start_connect(container.db, setup, company_id)
-    answer = httpx.post(f"{sandbox_base_url}/_sandbox/authorize", json={"url": url}, timeout=10)
-    callback = {key: values[0] for key, values in parse_qs(urlsplit(answer.json()["redirect_url"]).query).items()}
-    complete_connect(container.db, setup, state=callback["state"], code=callback["code"])
-
-
-@pytest.fixture
-def connected(visma: Visma, tmp_path: Path) -> Iterator[Connected]:
-    base = visma.sandbox.base_url
-    env = {
-        "FAKTURABRO_DATA_DIR": str(tmp_path / "data"),
-        "FAKTURABRO_TOKEN_KEY": Fernet.generate_key().decode(),
-        "FAKTURABRO_SECRET_KEY": "test-session-secret",
-        "VISMA_AUTH_URL": f"{base}/connect/authorize",
-        "VISMA_TOKEN_URL": f"{base}/connect/token",
-        "VISMA_API_BASE_URL": f"{base}/v2",
-    }
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        token_key=env["FAKTURABRO_TOKEN_KEY"],
-        secret_key=env["FAKTURABRO_SECRET_KEY"],
-        visma_auth_url=env["VISMA_AUTH_URL"],
-        visma_token_url=env["VISMA_TOKEN_URL"],
-        visma_api_base_url=env["VISMA_API_BASE_URL"],
-    )
-    container = build(settings)
-    upgrade(container.engine)
-    company = create_company(container.db, "Rörmokarna AB")
-    now = container.db.clock()
-    with container.db.transaction() as session:
-        customer = models.Customer(
-            company_id=company.id, customer_number="1001", name="Kund AB", created_at=now, updated_at=now
-        )
-        session.add(customer)
-        session.flush()
-        customer_id = customer.id
-    connect(container, VismaSetup.from_settings(settings), base, company.id)
-    token = create_api_token(container.db, company.id, "test").token
-    yield Connected(container, Ours(container, company.id, customer_id), token, env)
-    container.close()
-
-
-def paid_in_visma(visma: Visma, ours: Ours) -> int:
-    draft = visma.draft()
-    number = int(
-        visma.sandbox.state.companies[next(iter(visma.sandbox.state.companies))].settings["NextCustomerInvoiceNumber"]
-    )
-    invoice_id = ours.exported(draft["Id"], D(str(draft["TotalAmount"])), number=number)
-    invoice = visma.convert(draft["Id"])
-    visma.pay(invoice["Id"], "1250.00", complete=True)
-    return invoice_id
 
 
 def test_the_api_imports_and_answers_with_counts(visma: Visma, connected: Connected) -> None:

@@ -19,6 +19,7 @@ from dbos import DBOS, DBOSConfig, WorkflowHandle
 from fakturabro.settings import Settings
 from fakturabro.sync.export import workflow
 from fakturabro.sync.export.steps import ExportDeps
+from fakturabro.sync.payments import schedule as payment_schedule
 
 log = structlog.get_logger("fakturabro.sync.runtime")
 
@@ -59,6 +60,7 @@ def launch(
 ) -> None:
     """Configure the export, start DBOS (recovering workflows a dead process left) and register the queue."""
     workflow.configure(deps)
+    payment_schedule.configure(payment_schedule.deps_from_export(deps))
     DBOS(config=dbos_config(settings, executor_id=executor_id))
     DBOS.launch()
     DBOS.register_queue(
@@ -72,6 +74,8 @@ def launch(
         DBOS.create_schedule(
             schedule_name=PENDING_SCHEDULE, workflow_fn=workflow.export_pending_scheduled, schedule="0 * * * * *"
         )
+    if schedule_pending:
+        payment_schedule.schedule()  # the payment import per connected company, every N minutes
     log.info("dbos.launched", system_database=system_database_url(settings).split("@")[-1])
 
 
