@@ -27,7 +27,12 @@ app.add_typer(token_app, name="token")
 console = Console()
 
 # Modules of later features that add their own commands with ``register(app)``, when they exist.
-COMMAND_PLUGINS = ("fakturabro.sync.cli", "fakturabro.sync.cli_visma", "fakturabro.sync.registers.cli")
+COMMAND_PLUGINS = (
+    "fakturabro.sync.cli",
+    "fakturabro.sync.cli_visma",
+    "fakturabro.sync.registers.cli",
+    "fakturabro.sync.payments.cli",
+)
 
 
 def _container() -> Container:

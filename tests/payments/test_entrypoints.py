@@ -9,11 +9,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import Container
+from fakturabro.cli import app as fakturabro_cli
 from fakturabro.invoicing.companies import create_api_token, create_company
 from fakturabro.store import models
 from fakturabro.sync.connection import visma_client_for
 from fakturabro.sync.export.steps import ExportDeps
-from fakturabro.sync.payments import cli as cli_payments
 from fakturabro.sync.payments import schedule
 from fakturabro.web.app import create_app
 
@@ -56,7 +56,7 @@ def test_the_cli_prints_a_table_and_the_message(
     for name, value in connected.settings_env.items():
         monkeypatch.setenv(name, value)
 
-    outcome = CliRunner().invoke(cli_payments.app, ["import", "--company", "Rörmokarna AB"])
+    outcome = CliRunner().invoke(fakturabro_cli, ["payments", "import", "--company", "Rörmokarna AB"])
 
     assert outcome.exit_code == 0, outcome.output
     assert "Betalda" in outcome.output
