@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
-from fakturabro.web import api, api_visma, errors, pages, payment_import
+from fakturabro.web import api, api_visma, errors, pages, payment_import, registers
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +42,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(pages.router)
     app.include_router(api_visma.router)
     app.include_router(payment_import.router)
+    app.include_router(registers.router)
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),
