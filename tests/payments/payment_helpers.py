@@ -214,7 +214,7 @@ class Ours:
                     invoice_id=invoice.id,
                     company_id=self.company_id,
                     state="exported",
-                    mode="voucher" if document_type == "ledger_item" else "draft",
+                    mode=document_type,
                     visma_document_type=document_type,
                     visma_id=visma_id,
                     updated_at=now,

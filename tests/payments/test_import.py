@@ -91,7 +91,7 @@ def test_a_payment_undone_in_visma_is_reflected(visma: Visma, ours: Ours) -> Non
 
 def test_a_verifikation_paid_in_visma_is_paid_here(visma: Visma, ours: Ours) -> None:
     item = visma.ledger_item(4711, D("812.50"))
-    invoice_id = ours.exported(item["Id"], "812.50", number=4711, document_type="ledger_item")
+    invoice_id = ours.exported(item["Id"], "812.50", number=4711, document_type="voucher")
     later(visma)
     visma.bookkeeper_edits("ledger_item", item["Id"], D("0.00"))
 

@@ -60,7 +60,9 @@ T = TypeVar("T")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 LEASE = timedelta(minutes=15)
 VISMA_SOURCE = "visma"
-EXPORTED = "exported"
+# The export records a verifikation as document type "voucher" (its mode's name); "ledger_item" is the
+# export model's own comment for the same thing. Either way the Visma document is a customer ledger item.
+VERIFIKATION_DOCUMENTS = ("voucher", "ledger_item")
 
 
 class ImportAlreadyRunning(Conflict):
@@ -200,8 +202,8 @@ def _has_verifikation_exports(db: Database, company_id: int) -> bool:
             select(InvoiceExport.invoice_id)
             .where(
                 InvoiceExport.company_id == company_id,
-                InvoiceExport.state == EXPORTED,
-                InvoiceExport.visma_document_type == DocumentKind.LEDGER_ITEM.value,
+                InvoiceExport.visma_id.is_not(None),
+                InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS),
             )
             .limit(1)
         )
@@ -414,7 +416,7 @@ def _exported_invoices(
             ExportedInvoice(
                 invoice_id=invoice.id,
                 number=invoice.number,
-                mode=VERIFIKATION_MODE if export.visma_document_type == DocumentKind.LEDGER_ITEM.value else "draft",
+                mode=VERIFIKATION_MODE if export.visma_document_type in VERIFIKATION_DOCUMENTS else "draft",
                 visma_ids=frozenset({export.visma_id.lower()} if export.visma_id else ()),
                 to_pay=invoice.to_pay or ZERO,
                 credited=credited.get(invoice.id, ZERO),
@@ -444,7 +446,7 @@ def _export_rows(
                 yield export, invoice
     for number_chunk in _chunks(sorted(numbers)):
         query = base.where(
-            InvoiceExport.visma_document_type == DocumentKind.LEDGER_ITEM.value,
+            InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS),
             models.Invoice.number.in_(number_chunk),
         )
         for export, invoice in session.execute(query).tuples():
