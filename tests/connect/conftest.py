@@ -67,16 +67,32 @@ def serve(app: Any, port: int) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+class SandboxClock:
+    """Visma's clock: ours, plus `ahead` seconds when a test wants Visma to see time differently."""
+
+    def __init__(self, ours: Clock) -> None:
+        self.ours = ours
+        self.ahead = 0.0
+
+    def __call__(self) -> datetime:
+        return self.ours() + timedelta(seconds=self.ahead)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def sandbox_app(tmp_path: Path, clock: Clock) -> Any:
+def sandbox_clock(clock: Clock) -> SandboxClock:
+    return SandboxClock(clock)
+
+
+@pytest.fixture
+def sandbox_app(tmp_path: Path, sandbox_clock: SandboxClock) -> Any:
     from fakturabro.sandbox.app import create_sandbox_app
 
-    return create_sandbox_app(tmp_path / "sandbox", clock=clock)
+    return create_sandbox_app(tmp_path / "sandbox", clock=sandbox_clock)
 
 
 @pytest.fixture

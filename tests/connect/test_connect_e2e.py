@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from connect_helpers import SEED_EMAIL, SEED_PASSWORD, parse_form, query
+from connect_helpers import SEED_EMAIL, SEED_PASSWORD, login_and_consent, parse_form, query
 from cryptography.fernet import Fernet
 
 from conftest import free_port, serve
@@ -222,3 +222,29 @@ def test_settings_page_connects_through_the_browser_with_csrf(running: Running) 
         assert 'data-key="fallback_article" data-ok="true"' in page.text
         page = browser.post(page_url, data={"csrf": csrf, "action": "disconnect"})
         assert 'data-state="not_connected"' in page.text
+
+
+def test_a_flow_started_on_the_page_cannot_be_finished_in_another_browser(running: Running) -> None:
+    db = running.container.db
+    company_id = create_company(db, "Takläggarna AB").id
+    create_user(db, company_id, "tak@example.com", "hemligt-lösenord-456")
+    page_url = "/settings/integrations/visma"
+    with httpx.Client(base_url=running.url, timeout=30, follow_redirects=True) as attacker:
+        csrf = parse_form(attacker.get("/login").text).fields["csrf"]
+        credentials = {"email": "tak@example.com", "password": "hemligt-lösenord-456", "csrf": csrf}
+        assert attacker.post("/login", data=credentials).status_code == 200
+        csrf = re.findall(r'name="csrf" value="([^"]+)"', attacker.get(page_url).text)[0]
+        attacker.post(page_url, data={"csrf": csrf, "action": "activate"})
+        started = attacker.post(page_url, data={"csrf": csrf, "action": "connect"}, follow_redirects=False)
+        authorize_url = started.headers["location"]
+    # The victim opens the link, logs in to their own Visma and consents; the callback is refused.
+    with httpx.Client(timeout=30, follow_redirects=True) as victim:
+        callback = login_and_consent(victim, authorize_url)
+        refused = victim.get(callback)
+    assert refused.status_code == 400
+    assert "annan webbläsare" in refused.text
+    api_token = create_api_token(db, company_id).token
+    view = httpx.get(
+        f"{running.url}/api/v1/integrations/visma", headers={"Authorization": f"Bearer {api_token}"}
+    ).json()
+    assert view["state"] == "not_connected"

@@ -9,7 +9,7 @@ import pytest
 from connect_helpers import login_and_consent, query
 from sqlalchemy import select
 
-from conftest import Clock, Company
+from conftest import Clock, Company, SandboxClock
 from fakturabro.domain.errors import Conflict, ValidationFailed
 from fakturabro.store.database import Database
 from fakturabro.store.visma_models import VismaConnection, VismaOAuthRequest
@@ -132,38 +132,53 @@ def test_denied_consent_connects_nothing(db: Database, setup: VismaSetup, compan
     assert connection_status(db, company.id).last_error_code == "access_denied"
 
 
+def stored(db: Database, company: Company) -> tuple[int, str, str]:
+    """(token generation, access token, refresh token) as the database holds them, decrypted."""
+    with db.transaction() as session:
+        row = session.get(VismaConnection, company.id)
+        assert row is not None
+        access = db.cipher.decrypt(row.access_token_encrypted or "")
+        return row.token_generation, access, db.cipher.decrypt(row.refresh_token_encrypted or "")
+
+
 def test_expired_access_token_mid_request_is_refreshed_and_the_rotated_token_persisted(
-    db: Database, setup: VismaSetup, company: Company, clock: Clock, sandbox_app: Any
+    db: Database,
+    setup: VismaSetup,
+    company: Company,
+    clock: Clock,
+    sandbox_clock: SandboxClock,
+    sandbox_app: Any,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    connect(db, setup, company)
+    callback = query(connect(db, setup, company))
     client = visma_client_for(Container(db, setup), company.id)
-    with db.transaction() as session:
-        before = session.get(VismaConnection, company.id)
-        assert before is not None
-        generation = before.token_generation
-    first_refresh = db.cipher.decrypt(before.refresh_token_encrypted or "")
+    generation, first_access, first_refresh = stored(db, company)
 
-    # Visma considers the token expired while our clock still trusts it: the request gets a 401, then the
+    # Visma's clock runs past the token's hour while ours still trusts it: the request gets a 401, and the
     # refresh and the replay happen inside the same call.
-    sandbox_app.state.sandbox.access_token_ttl_seconds = 3600
-    for record in sandbox_app.state.sandbox.access_tokens.values():
-        record["expires_at"] = "2000-01-01T00:00:00Z"
+    sandbox_clock.ahead = 3601
     assert client.get_company_settings().name == "Demo Bygg & Service AB"
-
-    with db.transaction() as session:
-        after = session.get(VismaConnection, company.id)
-        assert after is not None
-        assert after.token_generation == generation + 1
-        rotated = db.cipher.decrypt(after.refresh_token_encrypted or "")
-    assert rotated != first_refresh
-    assert first_refresh not in sandbox_app.state.sandbox.refresh_tokens  # the old one is dead in Visma
-    assert rotated in sandbox_app.state.sandbox.refresh_tokens
+    second_generation, second_access, rotated = stored(db, company)
+    assert second_generation == generation + 1
+    assert (second_access, rotated) != (first_access, first_refresh)
+    live = sandbox_app.state.sandbox.refresh_tokens
+    assert first_refresh not in live  # the used refresh token is dead in Visma
+    assert rotated in live
 
     # A new client (another process) starts from the stored, rotated tokens and refreshes ahead of expiry.
+    sandbox_clock.ahead = 0
     clock.advance(3600)
     again = visma_client_for(Container(db, setup), company.id)
     assert again.get_company_settings().name == "Demo Bygg & Service AB"
+    third_generation, third_access, third_refresh = stored(db, company)
+    assert third_generation == generation + 2
     assert connection_status(db, company.id).state is ConnectionState.CONNECTED
+
+    # Nothing secret reached the logs on the way.
+    logged = "".join(capsys.readouterr())
+    assert "visma.oauth.refreshed" in logged
+    for secret in (first_access, first_refresh, second_access, rotated, third_access, third_refresh, callback["code"]):
+        assert secret not in logged
 
 
 def test_revoked_consent_puts_the_connection_in_needs_reconnect(
@@ -228,3 +243,32 @@ def test_tokens_are_encrypted_at_rest(db: Database, setup: VismaSetup, company: 
     for secret in secrets:
         assert len(secret) > 20
         assert secret.encode() not in raw
+
+
+def test_a_flow_started_in_a_browser_completes_only_in_that_browser(
+    db: Database, setup: VismaSetup, company: Company
+) -> None:
+    url = start_connect(db, setup, company.id, browser_binding="session-secret-of-browser-a")
+    with httpx.Client(timeout=10) as victim:  # someone else's browser, logged in to their own Visma
+        callback = query(login_and_consent(victim, url))
+    with pytest.raises(ConnectFailed) as refused:
+        complete_connect(db, setup, state=callback["state"], code=callback["code"], browser_binding="browser-b")
+    assert refused.value.code == "oauth_browser_mismatch"
+    assert connection_status(db, company.id).state is ConnectionState.NOT_CONNECTED
+
+    url = start_connect(db, setup, company.id, browser_binding="session-secret-of-browser-a")
+    with httpx.Client(timeout=10) as browser:
+        callback = query(login_and_consent(browser, url))
+    complete_connect(
+        db, setup, state=callback["state"], code=callback["code"], browser_binding="session-secret-of-browser-a"
+    )
+    assert connection_status(db, company.id).state is ConnectionState.CONNECTED
+
+
+def test_the_error_a_callback_carries_is_kept_only_as_a_plain_code(
+    db: Database, setup: VismaSetup, company: Company
+) -> None:
+    state = query(start_connect(db, setup, company.id))["state"]
+    with pytest.raises(ConnectFailed):
+        complete_connect(db, setup, state=state, code=None, error="<script>alert(1)</script> 19811218-9876")
+    assert connection_status(db, company.id).last_error_code == "scriptalertscript"

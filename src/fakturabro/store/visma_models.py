@@ -48,6 +48,8 @@ class VismaOAuthRequest(Base):
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_verifier_encrypted: Mapped[str] = mapped_column(Text)
     redirect_uri: Mapped[str] = mapped_column(String(URL_LENGTH))
+    # SHA-256 of a secret in the starting browser's session; None for flows started through the REST API.
+    browser_binding_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

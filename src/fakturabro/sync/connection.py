@@ -17,6 +17,8 @@ refresh token is used by one worker only, and a refresh Visma refuses marks the 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -293,8 +295,14 @@ def _state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def start_connect(db: Database, setup: VismaSetup, company_id: int) -> str:
-    """ "Koppla till Visma eEkonomi": the authorization URL to send the browser to, bound to the company."""
+def start_connect(db: Database, setup: VismaSetup, company_id: int, *, browser_binding: str | None = None) -> str:
+    """ "Koppla till Visma eEkonomi": the authorization URL to send the browser to, bound to the company.
+
+    `browser_binding` (a secret kept in the starting browser's session) ties the flow to that browser too: the
+    callback then completes only in the same session, so nobody can make a victim's browser finish a flow they
+    started (which would connect the starter's company to the victim's Visma). Flows started through the REST
+    API, for scripts, have no browser to bind.
+    """
     with db.transaction() as session:
         row = _connection(session, company_id, db.clock())
         if not row.activated:
@@ -308,6 +316,7 @@ def start_connect(db: Database, setup: VismaSetup, company_id: int) -> str:
                 state_hash=_state_hash(state),
                 code_verifier_encrypted=db.cipher.encrypt(pkce.verifier),
                 redirect_uri=setup.redirect_uri,
+                browser_binding_hash=_state_hash(browser_binding) if browser_binding else None,
                 created_at=now,
             )
         )
@@ -315,7 +324,7 @@ def start_connect(db: Database, setup: VismaSetup, company_id: int) -> str:
     return authorization_url(setup.connect_config(), state=state, code_challenge=pkce.challenge)
 
 
-def _claim_request(db: Database, state: str) -> tuple[int, str, str]:
+def _claim_request(db: Database, state: str, browser_binding: str | None) -> tuple[int, str, str]:
     """Mark the pending request for `state` used and return (company id, PKCE verifier, redirect URI)."""
     with db.transaction() as session:
         request = session.scalars(
@@ -328,20 +337,33 @@ def _claim_request(db: Database, state: str) -> tuple[int, str, str]:
         if request.used_at is not None:
             raise ConnectFailed("Kopplingen är redan använd – starta om kopplingen till Visma.", "oauth_state_used")
         request.used_at = db.clock()
+        raise_later = None
         if as_utc(request.created_at) + STATE_TTL < db.clock():
             raise_later = ConnectFailed("Kopplingen tog för lång tid – försök igen.", "oauth_state_expired")
-        else:
-            raise_later = None
+        elif request.browser_binding_hash is not None and not (
+            browser_binding and hmac.compare_digest(request.browser_binding_hash, _state_hash(browser_binding))
+        ):
+            raise_later = ConnectFailed(
+                "Kopplingen startades i en annan webbläsare – starta om den härifrån.", "oauth_browser_mismatch"
+            )
         claimed = (request.company_id, db.cipher.decrypt(request.code_verifier_encrypted), request.redirect_uri)
     if raise_later is not None:
         raise raise_later  # after the commit, so an expired state is also spent
     return claimed
 
 
-def complete_connect(db: Database, setup: VismaSetup, *, state: str, code: str | None, error: str | None = None) -> int:
-    """The callback: verify `state`, exchange the code (with the PKCE verifier), read the Visma company, store
-    the encrypted tokens. Returns the company id the flow was started for."""
-    company_id, verifier, redirect_uri = _claim_request(db, state)
+def complete_connect(
+    db: Database,
+    setup: VismaSetup,
+    *,
+    state: str,
+    code: str | None,
+    error: str | None = None,
+    browser_binding: str | None = None,
+) -> int:
+    """The callback: verify `state` (and the browser, when the flow was bound to one), exchange the code with
+    the PKCE verifier, read the Visma company, store the encrypted tokens. Returns the flow's company id."""
+    company_id, verifier, redirect_uri = _claim_request(db, state, browser_binding)
     if error or not code:
         _record_error(db, company_id, error or "missing_code")
         raise ConnectFailed("Visma eEkonomi godkände inte kopplingen.", "oauth_denied")
@@ -404,11 +426,13 @@ def disconnect(db: Database, company_id: int) -> ConnectionStatus:
 
 
 def _record_error(db: Database, company_id: int, code: str) -> None:
+    # OAuth error codes are short ASCII words; anything else in the callback's `error` is not ours to keep.
+    clean = re.sub(r"[^a-z_]", "", code.lower())[:50] or "unknown_error"
     with db.transaction() as session:
         row = _connection(session, company_id, db.clock())
-        row.last_error_code = code[:50]
+        row.last_error_code = clean
         row.last_error_at = db.clock()
-    log.warning("visma.connect.failed", company_id=company_id, error=code[:50])
+    log.warning("visma.connect.failed", company_id=company_id, error=clean)
 
 
 def _store_tokens(db: Database, row: VismaConnection, tokens: TokenSet) -> None:

@@ -24,7 +24,7 @@ from typing import Literal
 from uuid import UUID
 
 import structlog
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import CustomerKind, customer_kind
@@ -48,6 +48,7 @@ from fakturabro.visma.errors import VismaError, VismaForbidden
 log = structlog.get_logger("fakturabro.sync.preflight")
 
 Trigger = Literal["connect", "manual", "export"]
+KEPT_RESULTS = 50
 # Visma's menus as the seed names them; the exact path can differ between Visma's product variants.
 _SETTINGS = "I Visma eEkonomi: Inställningar → Företagsinställningar"
 
@@ -389,6 +390,19 @@ def store_result(db: Database, company_id: int, trigger: str, items: list[CheckI
                 trigger=trigger,
                 ok=result.ok,
                 items=json.dumps([asdict(item) for item in items], ensure_ascii=False),
+            )
+        )
+        session.flush()
+        # The check runs before every batch export; keep a short history, not every run forever.
+        kept = (
+            select(VismaPreflightResult.id)
+            .where(VismaPreflightResult.company_id == company_id)
+            .order_by(VismaPreflightResult.id.desc())
+            .limit(KEPT_RESULTS)
+        )
+        session.execute(
+            delete(VismaPreflightResult).where(
+                VismaPreflightResult.company_id == company_id, VismaPreflightResult.id.not_in(kept)
             )
         )
     log.info("visma.preflight.checked", company_id=company_id, trigger=trigger, ok=result.ok)

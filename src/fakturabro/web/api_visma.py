@@ -7,6 +7,7 @@ authorization URL, POST `check`, POST `fallback-articles`, DELETE to disconnect.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,6 +32,7 @@ router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CALLBACK_PATH = "/integrations/visma/callback"
 PAGE_PATH = "/settings/integrations/visma"
+SESSION_BINDING = "visma_connect_binding"  # ties a flow started on the page to this browser
 
 
 class VismaCompanyView(BaseModel):
@@ -178,8 +180,16 @@ def callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     setup = request_setup(request, container)
+    binding = request.session.pop(SESSION_BINDING, None)
     try:
-        company_id = connection.complete_connect(container.db, setup, state=state, code=code, error=error)
+        company_id = connection.complete_connect(
+            container.db,
+            setup,
+            state=state,
+            code=code,
+            error=error,
+            browser_binding=binding if isinstance(binding, str) else None,
+        )
     except ConnectFailed as failed:
         page = templates.TemplateResponse(
             request, "visma_callback_failed.html", {"message": failed.message, "page_path": PAGE_PATH}
@@ -237,7 +247,10 @@ def settings_submit(
                 raise HTTPException(422, "Välj ett exportläge.")
             connection.set_export_mode(db, company_id, mode)
         elif action == "connect":
-            return RedirectResponse(connection.start_connect(db, setup, company_id), status_code=303)
+            binding = secrets.token_urlsafe(32)
+            request.session[SESSION_BINDING] = binding
+            url = connection.start_connect(db, setup, company_id, browser_binding=binding)
+            return RedirectResponse(url, status_code=303)
         elif action == "check":
             preflight.run_check(container, company_id, "manual", setup=setup)
         elif action == "fallback_articles":

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("state_hash", sa.String(length=64), nullable=False),
         sa.Column("code_verifier_encrypted", sa.Text(), nullable=False),
         sa.Column("redirect_uri", sa.String(length=2000), nullable=False),
+        sa.Column("browser_binding_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
