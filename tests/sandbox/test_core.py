@@ -61,3 +61,34 @@ def test_live_sandbox_answers_over_http(live: LiveSandbox) -> None:
     response = httpx.get(f"{live.api_url}/units", headers=bearer(token), timeout=10)
     assert response.status_code == 200
     assert response.json()["Meta"]["TotalNumberOfResults"] >= 3
+
+
+def test_server_banner_lists_urls_and_login() -> None:
+    from fakturabro.sandbox.server import describe
+
+    lines = "\n".join(describe("http://127.0.0.1:8765/", None))
+    for expected in (
+        "http://127.0.0.1:8765/connect/authorize",
+        "http://127.0.0.1:8765/connect/token",
+        "http://127.0.0.1:8765/v2",
+        "http://127.0.0.1:8765/_sandbox",
+        "demo@sandbox.local / sandbox",
+    ):
+        assert expected in lines
+
+
+def test_unknown_v2_route_answers_visma_body(client: TestClient, headers: dict[str, str]) -> None:
+    answer = client.get("/v2/nosuchresource", headers=headers)
+    assert answer.status_code == 404
+    assert answer.json()["ErrorCode"] == 3000
+    unparsable = client.post("/v2/customers", headers={**headers, "Content-Type": "application/json"}, content=b"\xff")
+    assert unparsable.status_code == 400
+    assert set(unparsable.json()) >= {"ErrorCode", "DeveloperErrorMessage", "ErrorId"}
+
+
+def test_reset_keeps_seeded_ids_stable(client: TestClient, headers: dict[str, str]) -> None:
+    before = {row["Number"]: row["Id"] for row in client.get("/v2/articles", headers=headers).json()["Data"]}
+    client.post("/_sandbox/reset")
+    fresh = bearer(get_token(client))
+    after = {row["Number"]: row["Id"] for row in client.get("/v2/articles", headers=fresh).json()["Data"]}
+    assert before == after
