@@ -347,6 +347,14 @@ def test_bad_invoices_get_field_errors_and_nothing_is_written(
     assert "9875" not in response.text
 
 
+def test_an_absurd_invoice_total_is_refused_before_the_database(api: Api) -> None:
+    customer = api.private_customer()
+    rows = [{"text": "Guld", "quantity": "1000000", "unit_price": "100000000"}] * 20
+    response = api.post("/invoices", {"customer_number": customer["customer_number"], "rows": rows})
+    assert response.status_code == 422
+    assert error_locs(response) == [["body", "rows"]]
+
+
 def test_every_problem_is_reported_at_once(api: Api) -> None:
     customer = api.private_customer()
     rows = [{"text": "a", "quantity": "-1", "unit_price": "1"}, {"text": "b", "quantity": "1", "unit_price": "-1"}]

@@ -49,6 +49,7 @@ OnApproved = Callable[[int, int], None]
 """Called with (company id, invoice id) after an approval has committed (the export starts here)."""
 
 PAYMENT_TERMS_DAYS = 30
+MAX_INVOICE_TOTAL = Decimal(10) ** 12  # far above any real invoice, far below the columns' limit
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
 
@@ -199,6 +200,8 @@ def _write(
     rates_date = original.invoice_date if original else invoice_date  # a credit mirrors its original's rates
     content = InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
     validate_invoice(content, _facts(customer))
+    if abs(compute_totals(content).total) > MAX_INVOICE_TOTAL:
+        raise ValidationFailed.single(("rows",), "Fakturans belopp är orimligt stort.", "out_of_range")
 
     invoice.invoice_date = invoice_date
     invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
