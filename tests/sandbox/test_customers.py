@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from fakturabro.sandbox.testing import FakeClock
+from fakturabro.sandbox.testing import FakeClock, LiveSandbox
 
 
 def terms_id(client: TestClient, headers: dict[str, str]) -> str:
@@ -140,3 +142,26 @@ def test_filter_on_changed_utc(client: TestClient, headers: dict[str, str], cloc
     client.post("/v2/customers", headers=headers, json=new_customer(client, headers, Name="Ny kund"))
     recent = client.get("/v2/customers", headers=headers, params={"$filter": f"ChangedUtc gt '{cutoff}'"}).json()
     assert [row["Name"] for row in recent["Data"]] == ["Ny kund"]
+
+
+def test_concurrent_creates_over_http_get_distinct_numbers(live: LiveSandbox) -> None:
+    headers = {"Authorization": f"Bearer {live.token()['access_token']}"}
+    terms = httpx.get(f"{live.api_url}/termsofpayments", headers=headers).json()["Data"][0]["Id"]
+
+    def create(index: int) -> str:
+        body = {
+            "Name": f"Parallell {index}",
+            "InvoiceCity": "Lund",
+            "InvoicePostalCode": "22100",
+            "IsActive": True,
+            "IsPrivatePerson": True,
+            "TermsOfPaymentId": terms,
+        }
+        response = httpx.post(f"{live.api_url}/customers", headers=headers, json=body, timeout=10)
+        assert response.status_code == 201, response.text
+        number: str = response.json()["CustomerNumber"]
+        return number
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(create, range(16)))
+    assert len(set(numbers)) == 16

@@ -152,12 +152,32 @@ def test_walk_every_listed_operation(client: TestClient) -> None:
         "/fiscalyears",
     ):
         walk.ok("GET", template)
+    walk_reference_by_id(walk)
     walk_customers_and_articles(walk)
     walk_invoicing(walk)
     missing = ISSUE_OPERATIONS - walk.visited
     assert not missing, f"operations not walked: {sorted(missing)}"
     writes = {operation for operation in ISSUE_OPERATIONS if operation[0] in ("POST", "PUT")}
     assert writes <= walk.refused, f"no schema refusal shown for: {sorted(writes - walk.refused)}"
+
+
+def walk_reference_by_id(walk: Walker) -> None:
+    """Beyond the issue's list: the by-id reads and the settings writes the sandbox serves too."""
+    for template, key in (
+        ("/bankaccounts/{bankAccountId}", "bank:foretagskonto"),
+        ("/termsofpayments/{id}", "terms:30-netto"),
+        ("/units/{id}", "unit:st"),
+        ("/articleaccountcodings/{articleAccountCodingId}", "coding:services-25"),
+        ("/vatcodes/{id}", "vat:mp1"),
+        ("/fiscalyears/{id}", "fiscalyear:2026"),
+    ):
+        walk.ok("GET", template, template.split("{")[0] + sid(key))
+    settings = walk.ok("GET", "/companysettings")
+    writable = {key: settings[key] for key in ("Name", "Address1", "City", "CountryCode", "PostalCode")}
+    walk.ok("PUT", "/companysettings", body=writable)
+    walk.refuse("PUT", "/companysettings", body={**writable, "UsesRotReducedInvoicing": "ja"})
+    walk.ok("PUT", "/appstore/status", body={"ActivationStatus": 0})
+    walk.refuse("PUT", "/appstore/status", body={})
 
 
 def walk_customers_and_articles(walk: Walker) -> None:

@@ -229,8 +229,8 @@ class SandboxState:
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as temp:
                     temp.write(payload)
-                    temp.flush()
-                    os.fsync(temp.fileno())
+                # No fsync: the rename is atomic against a killed process, which is what tests and demos
+                # need; surviving power loss is not worth a disk flush on every write of a sandbox.
                 os.replace(temp_name, self.path)
             except BaseException:
                 Path(temp_name).unlink(missing_ok=True)
