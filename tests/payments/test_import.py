@@ -255,7 +255,9 @@ def test_a_run_that_dies_between_pages_keeps_the_cursor_and_the_next_run_finishe
     assert sum(len(ours.payments(invoice_id)) for invoice_id, _ in invoices) == 2
     with ours.container.db.transaction() as session:
         runs = session.scalars(select(PaymentImportRun).where(PaymentImportRun.company_id == ours.company_id)).all()
-        assert [(run.status, run.error) for run in runs] == [("failed", "VismaUnavailable")]
+        assert [(run.status, run.error, run.paid, run.api_calls) for run in runs] == [
+            ("failed", "VismaUnavailable", 2, 1)
+        ]
 
     result = run_import(visma, ours)  # the lease was given back: the next run starts at once
 

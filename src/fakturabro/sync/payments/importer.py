@@ -136,12 +136,11 @@ def import_payments(
                 paid |= outcome.paid
                 partially_paid |= outcome.partially_paid
     except BaseException as error:
-        result.api_calls = reader.calls
+        # What the applied pages registered stays registered (and counted); the cursor has not moved.
+        _count(result, paid, partially_paid, reader)
         _finish(db, company_id, result, error=type(error).__name__)
         raise
-    result.paid = len(paid)
-    result.partially_paid = len(partially_paid - paid)
-    result.api_calls = reader.calls
+    _count(result, paid, partially_paid, reader)
     _finish(db, company_id, result, error=None)
     log.info(
         "payments.imported",
@@ -153,6 +152,12 @@ def import_payments(
         api_calls=result.api_calls,
     )
     return result
+
+
+def _count(result: ImportResult, paid: set[int], partially_paid: set[int], reader: VismaReader) -> None:
+    result.paid = len(paid)
+    result.partially_paid = len(partially_paid - paid)  # paid in full by a later page counts once, as paid
+    result.api_calls = reader.calls
 
 
 # --- the run and its lease --------------------------------------------------------------------------------
