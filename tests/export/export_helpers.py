@@ -111,8 +111,10 @@ class ExportApi:
             row = self.export_of(invoice_id)
             if row is not None and row.state in states and (row.state != "waiting" or row.attempts > 0):
                 return row
+            if row is not None and row.state in {"failed", "needs_reconnect"} - states:
+                raise AssertionError(f"invoice {invoice_id} stopped as {row.state}: {row.error}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"invoice {invoice_id} not exported in time: {row and row.state}")
+                raise AssertionError(f"invoice {invoice_id} not exported in time: {row and (row.state, row.error)}")
             time.sleep(0.05)
 
     def log_of(self, invoice_id: int) -> list[InvoiceExportLog]:

@@ -590,7 +590,7 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
     link_id: str | None = None
     if in_flight:
         listing = client.list_all(
-            "/partnerresourcelinks", PartnerResourceLink, params={"$filter": f"ResourceId eq {visma_id}"}
+            "/partnerresourcelinks", PartnerResourceLink, params={"$filter": f"ResourceId eq {odata_string(visma_id)}"}
         )
         link_id = next((str(link.id) for link in listing.items if str(link.resource_id) == visma_id), None)
     if link_id is None:

@@ -175,7 +175,7 @@ def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
             sent = _send_document(company_id, invoice_id, begun.mode, customer.visma_id, article_ids)
             if deps.link_back:
                 step = "link_back"
-                _link_back(company_id, invoice_id)
+                _link_back_or_note(invoice_id, company_id)
             step = "finish"
             _finish(company_id, invoice_id, sent, customer)
             return ExportState.EXPORTED
@@ -189,6 +189,16 @@ def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
     message = "Visma svarar inte just nu. Exporten försöker igen automatiskt."
     _record(invoice_id, ExportState.WAITING, "retry", "gave_up", message, None)
     return ExportState.WAITING
+
+
+def _link_back_or_note(invoice_id: int, company_id: int) -> None:
+    """The link back is a convenience: a refusal is noted in the log, the invoice still counts as exported."""
+    try:
+        _link_back(company_id, invoice_id)
+    except VismaError as error:
+        if error.retriable:
+            raise
+        _record(invoice_id, ExportState.EXPORTING, "link_back", "link_refused", explain_refusal(error), error)
 
 
 def _stop(invoice_id: int, step: str, stop: _Stop) -> str:
