@@ -297,6 +297,14 @@ def test_rot_refusals(
     assert refused.value.field == field
 
 
+def test_work_cost_type_of_the_other_kind_is_refused() -> None:
+    cleaning = [row("a25", 4, 450, IsWorkCost=True, WorkCostType=9)]  # RutCleanJobWork
+    with pytest.raises(PricingError) as refused:
+        rot(cleaning, [{"Ssn": ANNA}])
+    assert refused.value.field == "WorkCostType"
+    assert price(cleaning, RotReducedInvoicingType=2, Persons=[{"Ssn": ANNA}]).reduction == D("1125")
+
+
 def test_bad_personnummer_is_not_echoed_in_the_message() -> None:
     with pytest.raises(PricingError) as refused:
         rot(LABOUR, [{"Ssn": "198001011232"}])

@@ -376,6 +376,8 @@ def check_house_work(
         raise PricingError(f"{label} cannot be combined with reverse charge", field="CustomerId")
     if kind == ROT or green:
         check_property(document, label)
+    if not green:
+        check_work_cost_types(document.get("Rows") or [], kind, label)
     persons = list(document.get("Persons") or [])
     if not persons:
         raise PricingError(
@@ -389,6 +391,24 @@ def check_house_work(
         if personnummer.get_birth_date(ssn) > today:
             raise PricingError(f"Persons[{number}]: Ssn is not a valid Swedish personnummer", field="Ssn")
     return persons
+
+
+ROT_WORK_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7, 20, 21, 23, 24, 25})
+RUT_WORK_TYPES = frozenset({9, 10, 12, 13, 14, 15, 18, 19, 22, 26, 27, 28, 29})
+
+
+def check_work_cost_types(rows: Sequence[Mapping[str, Any]], kind: int, label: str) -> None:
+    """A work-cost row's ``WorkCostType`` must be of the invoice's kind (a RUT type on a ROT invoice is refused).
+
+    Our reading of Visma (unconfirmed): a missing type (0) is accepted.
+    """
+    allowed = ROT_WORK_TYPES if kind == ROT else RUT_WORK_TYPES
+    for number, row in enumerate(rows, start=1):
+        work_type = int(row.get("WorkCostType") or 0)
+        if row.get("IsWorkCost") and work_type and work_type not in allowed:
+            raise PricingError(
+                f"Row {number}: WorkCostType {work_type} is not a {label} work type", field="WorkCostType"
+            )
 
 
 def check_property(document: Mapping[str, Any], label: str) -> None:
