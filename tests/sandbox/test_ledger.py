@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from fakturabro.sandbox.errors import VismaApiError
+from fakturabro.sandbox.resources.ledger import register_item_payment
+from fakturabro.sandbox.state import SandboxState
 from fakturabro.sandbox.testing import FakeClock
 
 from .test_invoices import Visma
@@ -119,3 +122,31 @@ def test_filter_on_modified_utc(visma: Visma) -> None:
     post(visma, item(visma, 5002))
     found = visma.call("GET", ITEMS, ITEMS, **{"$filter": "ModifiedUtc gt '2026-03-02T09:05:00Z'"}).json()
     assert [row["InvoiceNumber"] for row in found["Data"]] == [5002]
+
+
+def test_a_payment_on_the_callers_item_reduces_its_remaining_amount(
+    visma: Visma, state: SandboxState, company_id: str
+) -> None:
+    created = post(visma, item(visma)).json()
+    company = state.companies[company_id]
+    payment = {"CompanyBankAccountId": visma.sid("bank:foretagskonto"), "PaymentAmount": 250.0, "PaymentType": 1}
+    visma.advance(60)
+    with state.lock:
+        register_item_payment(company, state, company.ledger_items[created["Id"]], payment)
+    paid = visma.call("GET", f"{ITEMS}/{created['Id']}", ONE).json()
+    assert paid["RemainingAmountInvoiceCurrency"] == 1000.0
+    assert paid["ModifiedUtc"].startswith("2026-03-02T09:01:00")
+    with state.lock, pytest.raises(VismaApiError):
+        register_item_payment(company, state, company.ledger_items[created["Id"]], payment | {"PaymentAmount": 1000.01})
+
+
+def test_a_payment_on_an_invoices_item_pays_the_invoice(visma: Visma, state: SandboxState, company_id: str) -> None:
+    invoice = visma.call("POST", "/customerinvoices", "/customerinvoices", visma.invoice()).json()
+    company = state.companies[company_id]
+    [own] = [row for row in company.ledger_items.values() if row["VoucherId"] == invoice["VoucherId"]]
+    payment = {"CompanyBankAccountId": visma.sid("bank:foretagskonto"), "PaymentAmount": 250.0, "PaymentType": 2}
+    with state.lock:
+        register_item_payment(company, state, own, payment | {"PaymentCurrency": "SEK"})
+    paid = visma.call("GET", f"/customerinvoices/{invoice['Id']}", "/customerinvoices/{invoiceId}").json()
+    assert paid["RemainingAmount"] == 0.0
+    assert own["RemainingAmountInvoiceCurrency"] == 0.0

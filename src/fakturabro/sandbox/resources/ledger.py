@@ -3,7 +3,9 @@
 Every bookkept invoice has a ledger item (made in `invoices.py`, its payments keep it current). Callers add
 their own with `POST /customerledgeritems/customerledgeritemswithvoucher`: the caller sets the
 `InvoiceNumber` (the "verifikation" mode of the integration) and the voucher is booked in the same call, or
-with `POST /customerledgeritems` against an existing manual (or SIE-imported) voucher.
+with `POST /customerledgeritems` against an existing manual (or SIE-imported) voucher. Visma records customer
+payments on such items through bank matching, which has no API call: `register_item_payment` does it for the
+control API and tests.
 
 Our reading of Visma (unconfirmed): an `InvoiceNumber` already used by a ledger item of the company is refused
 (invoice numbers identify a receivable); the voucher's rows must balance and name accounts in 1000–9999 (see
@@ -29,7 +31,23 @@ from fakturabro.sandbox.errors import (
     unknown_reference,
 )
 from fakturabro.sandbox.pricing import ZERO, dec
-from fakturabro.sandbox.resources.vouchers import MANUAL_VOUCHER, amount, date_time, day_of, money, record_voucher
+from fakturabro.sandbox.resources.invoices import (
+    PARTIAL_PAYMENT,
+    RECEIVABLES,
+    check_payment_amount,
+    register_payment,
+)
+from fakturabro.sandbox.resources.vouchers import (
+    BANK_TRANSACTION_DEPOSIT,
+    MANUAL_VOUCHER,
+    SALES_SERIES,
+    amount,
+    date_time,
+    day_of,
+    money,
+    posting,
+    record_voucher,
+)
 from fakturabro.sandbox.state import CompanyState, Resource, SandboxState
 
 router = APIRouter()
@@ -84,6 +102,47 @@ def ledger_item(body: Mapping[str, Any], voucher: Mapping[str, Any], state: Sand
         "TotalAmountInvoiceCurrency": money(dec(body["TotalAmountInvoiceCurrency"])),
         "VATAmountInvoiceCurrency": money(dec(body.get("VATAmountInvoiceCurrency"))),
         "VoucherId": voucher["Id"],
+    }
+
+
+def register_item_payment(
+    company: CompanyState, state: SandboxState, item: Resource, body: Mapping[str, Any]
+) -> Resource:
+    """A customer payment on a ledger item, as Visma's bank matching records it (there is no API call for it).
+
+    Takes an `InvoicePaymentApi`-shaped body. An invoice's own item is paid through its invoice (so both move
+    together); a caller's item gets the same checks and a payment voucher (bank against 1510). Meant for the
+    control API and tests; the caller holds ``state.lock`` and saves.
+    """
+    for invoice in company.invoices.values():
+        if invoice["VoucherId"] == item["VoucherId"]:
+            return register_payment(company, state, invoice, body)
+    bank = company.bank_accounts.get(str(body.get("CompanyBankAccountId")))
+    if bank is None:
+        raise unknown_reference("CompanyBankAccountId", "BankAccount", body.get("CompanyBankAccountId"))
+    today = state.now().date()
+    day = day_of(body.get("PaymentDate"), today, "PaymentDate")
+    paid = amount(body.get("PaymentAmount"), "PaymentAmount")
+    remaining = dec(item["RemainingAmountInvoiceCurrency"])
+    check_payment_amount(paid, remaining, int(body.get("PaymentType") or PARTIAL_PAYMENT))
+    voucher = record_voucher(
+        company,
+        day=day,
+        text=f"Inbetalning kundfaktura {item['InvoiceNumber']}",
+        rows=[posting(int(bank["LedgerAccountNumber"]), paid), posting(RECEIVABLES, -paid)],
+        now_text=state.timestamp(),
+        voucher_type=BANK_TRANSACTION_DEPOSIT,
+        series=SALES_SERIES,
+        source_id=item["Id"],
+    )
+    item.update(RemainingAmountInvoiceCurrency=money(remaining - paid), ModifiedUtc=state.timestamp())
+    return {
+        "CompanyBankAccountId": bank["Id"],
+        "PaymentDate": date_time(day),
+        "PaymentAmount": money(paid),
+        "PaymentCurrency": item["CurrencyCode"],
+        "PaymentType": int(body.get("PaymentType") or PARTIAL_PAYMENT),
+        "BankTransactionId": voucher["Id"],
     }
 
 
