@@ -1,0 +1,193 @@
+"""The seed end to end in a real browser: log in, activate and connect Visma through the sandbox's login and
+consent page, fix what the settings check finds, create a customer and a ROT invoice, approve it, watch the
+export badge turn to exported, let the bookkeeper convert and pay it in Visma (the sandbox), import the payments
+and find the invoice under Betalade. Screenshots of the main pages are saved on the way."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import Server, screenshot
+
+pytestmark = pytest.mark.browser
+
+DEMO_EMAIL = "demo@demobygg.se"
+DEMO_PASSWORD = "demo-bygg-2026"  # the demo login `fakturabro serve` prints
+VISMA_EMAIL = "demo@sandbox.local"  # the sandbox's seeded Visma user
+VISMA_PASSWORD = "sandbox"
+PERSONNUMMER = "19850203-2397"  # a test number with a valid checksum, not a real person
+EXPORT_TIMEOUT_MS = 90_000
+
+
+def log_in(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("E-post").fill(DEMO_EMAIL)
+    page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page).to_have_url(re.compile(r"/invoices$"))
+
+
+def connect_visma(page: Page, server: Server) -> None:
+    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_role("link", name=re.compile("Visma eEkonomi")).first.click()
+    page.get_by_role("button", name="Aktivera integration").click()
+    expect(page.get_by_role("button", name="Koppla till Visma eEkonomi")).to_be_visible()
+    screenshot(page, "04-visma-aktiverad")
+    page.get_by_role("button", name="Koppla till Visma eEkonomi").click()
+    # Visma Connect (the sandbox): log in and allow.
+    page.locator("input[name=username]").fill(VISMA_EMAIL)
+    page.locator("input[name=password]").fill(VISMA_PASSWORD)
+    screenshot(page, "05-visma-inloggning")
+    page.get_by_role("button", name=re.compile("godkänn", re.IGNORECASE)).click()
+    expect(page.get_by_text("Kopplingen till Visma eEkonomi är klar")).to_be_visible()
+
+
+def sandbox_api(server: Server) -> httpx.Client:
+    token = httpx.post(f"{server.sandbox}/_sandbox/token", json={}, timeout=10)
+    token.raise_for_status()
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return httpx.Client(base_url=f"{server.sandbox}/v2", headers=headers, timeout=30)
+
+
+def failing_checks(page: Page) -> list[str]:
+    return page.locator("[data-ok=false]").evaluate_all("items => items.map(item => item.dataset.key)")
+
+
+def test_the_seed_end_to_end(page: Page, server: Server) -> None:
+    log_in(page, server)
+    screenshot(page, "01-fakturor")
+
+    connect_visma(page, server)
+    assert failing_checks(page), "the seeded Visma company should need fixes"
+    screenshot(page, "06-visma-kontroll-att-atgarda")
+
+    # Fix the failing settings in Visma (the sandbox's control API plays the user in Visma's settings) ...
+    fixed = httpx.put(
+        f"{server.sandbox}/_sandbox/companysettings",
+        json={"ShowPricesExclVatPC": True, "UsesReverseConstructionVat": True, "NextCustomerInvoiceNumber": 1},
+        timeout=10,
+    )
+    assert fixed.status_code == 200, fixed.text
+    visma = sandbox_api(server)
+    make_private_person(visma, "1002")  # our 1002 is a private person; Visma's seeded 1002 is a company
+    # ... and let us create the fallback articles, then check again.
+    page.get_by_role("button", name="Skapa artiklarna").click()
+    page.get_by_role("button", name="Kontrollera nu").click()
+    expect(page.locator("[data-ok=false]")).to_have_count(0)
+    screenshot(page, "07-visma-kontroll-ok")
+
+    # A new private customer, with live validation of the personnummer.
+    page.get_by_role("link", name="Kunder", exact=True).click()
+    screenshot(page, "02-kunder")
+    page.get_by_role("link", name="+ Ny kund").click()
+    page.get_by_label("Namn").fill("Per Persson med ett ovanligt långt namn som inte får förstöra layouten")
+    page.get_by_label("Personnummer").fill("19850203-2398")
+    expect(page.get_by_text("Personnumret är ogiltigt")).to_be_visible()
+    page.get_by_label("Personnummer").fill(PERSONNUMMER)
+    expect(page.get_by_text("Giltigt personnummer")).to_be_visible()
+    expect(page.locator("#customer-kind")).to_contain_text("Privatperson")
+    page.get_by_label("Adress", exact=True).fill("Ekvägen 3")
+    page.get_by_label("Postnummer").fill("413 01")
+    page.get_by_label("Ort").fill("Göteborg")
+    screenshot(page, "08-ny-kund")
+    page.get_by_role("button", name="Spara kund").click()
+    expect(page.get_by_text("Kunden är sparad")).to_be_visible()
+
+    # A ROT invoice: labour on article 8000 (exists in Visma too), material, husavdrag.
+    page.get_by_role("link", name="Fakturor").click()
+    page.get_by_role("link", name="+ Ny faktura").click()
+    customer = page.locator("#f-customer option", has_text="Per Persson").get_attribute("value")
+    page.get_by_label("Kund").select_option(customer)
+    page.wait_for_load_state("networkidle")  # the editor re-renders with the customer's defaults
+    page.locator("#r0-article_number").fill("8000")
+    page.locator("#r0-article_number").press("Tab")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#r0-text")).not_to_have_value("")
+    page.locator("#r0-quantity").fill("8")
+    page.locator("#r0-hours").fill("8")
+    page.locator("#r0-house_work_type").select_option("bygg")
+    page.locator("#r1-kind").select_option("material")
+    page.locator("#r1-text").fill("Virke och skruv")
+    page.locator("#r1-quantity").fill("1")
+    page.locator("#r1-unit_price").fill("1 250,50")
+    page.get_by_label("Avdrag").select_option("rot")
+    page.get_by_label("Personnummer 1").fill(PERSONNUMMER)
+    page.get_by_label("Andel %").first.fill("100")
+    page.get_by_label("Fastighetsbeteckning", exact=True).fill("Göteborg Eken 3:14")
+    expect(page.get_by_text("Redo att godkännas")).to_be_visible()
+    expect(page.locator("#deduction-amount")).not_to_have_text("−0,00\u00a0kr")
+    to_pay = page.locator("#to-pay").inner_text()
+    screenshot(page, "09-fakturautkast")
+    page.get_by_role("button", name="Spara och godkänn …").click()
+
+    expect(page.get_by_role("heading", name="Godkänn fakturan?")).to_be_visible()
+    number = page.locator("#next-number").inner_text()
+    screenshot(page, "10-godkann")
+    page.get_by_role("button", name=f"Godkänn som faktura {number}").click()
+    expect(page.get_by_text(f"Fakturan är godkänd och har fått nummer {number}")).to_be_visible()
+    invoice_url = page.url
+
+    # The export badge polls itself until the export is final.
+    expect(page.locator("[data-export-state]")).to_have_attribute(
+        "data-export-state", "exported", timeout=EXPORT_TIMEOUT_MS
+    )
+    expect(page.locator(".badge-ok", has_text="Exporterad")).to_be_visible()
+    screenshot(page, "11-faktura-exporterad")
+
+    # In Visma, the bookkeeper converts the draft into an invoice and the customer pays it.
+    drafts: list[dict[str, Any]] = visma.get("/customerinvoicedrafts").json()["Data"]
+    ours = [d for d in drafts if d.get("RotReducedInvoicingPropertyName") or "Eken" in str(d)]
+    draft = ours[-1] if ours else drafts[-1]
+    converted = visma.post(f"/customerinvoicedrafts/{draft['Id']}/convert", json={})
+    assert converted.status_code == 201, converted.text
+    invoice = converted.json()
+    remaining = Decimal(str(invoice.get("RemainingAmount", invoice.get("TotalAmount"))))
+    paid = visma.post(
+        f"/customerinvoices/{invoice['Id']}/payments",
+        json={
+            "CompanyBankAccountId": _bank_account(visma),
+            "PaymentAmount": float(remaining),
+            "PaymentCurrency": "SEK",
+            "PaymentType": 2,
+        },
+    )
+    assert paid.status_code == 201, paid.text
+
+    # Fakturering → Import/Export → Importera betalningar.
+    page.get_by_role("link", name="Import/Export").click()
+    screenshot(page, "12-import-export")
+    page.get_by_role("button", name="Importera betalningar").click()
+    expect(page.get_by_text("1 fakturor betalda")).to_be_visible(timeout=30_000)
+    screenshot(page, "13-betalningar-importerade")
+
+    page.get_by_role("link", name="Se betalade fakturor").click()
+    row = page.get_by_role("row").filter(has_text="Per Persson")
+    expect(row).to_contain_text("Betald")
+    expect(row.get_by_role("link", name=number, exact=True)).to_be_visible()
+    screenshot(page, "14-betalade")
+
+    page.goto(invoice_url)
+    expect(page.locator("#invoice-status")).to_have_text("Betald")
+    expect(page.locator("#remaining")).to_have_text("0,00\u00a0kr")
+    assert to_pay.replace("\u00a0", " ") in page.locator("body").inner_text().replace("\u00a0", " ")
+    screenshot(page, "15-faktura-betald")
+
+
+def make_private_person(visma: httpx.Client, customer_number: str) -> None:
+    found = visma.get("/customers", params={"$filter": f"CustomerNumber eq '{customer_number}'"}).json()["Data"]
+    customer = {**found[0], "IsPrivatePerson": True, "CorporateIdentityNumber": None, "VatNumber": None}
+    customer["ReverseChargeOnConstructionServices"] = False
+    answer = visma.put(f"/customers/{customer['Id']}", json=customer)
+    assert answer.status_code == 200, answer.text
+
+
+def _bank_account(visma: httpx.Client) -> str:
+    accounts: list[dict[str, Any]] = visma.get("/bankaccounts").json()
+    data = accounts["Data"] if isinstance(accounts, dict) else accounts
+    return str(data[0]["Id"])
