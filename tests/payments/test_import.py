@@ -120,6 +120,25 @@ def test_a_credit_invoice_settles_its_original_without_a_payment(visma: Visma, o
     assert result.paid == 1
 
 
+def test_a_partial_payment_after_a_credit_matched_in_visma_counts_only_the_payment(visma: Visma, ours: Ours) -> None:
+    original_id, original = converted_invoice(visma, ours)
+    credit = visma.invoice(quantity=-1, price=500, IsCreditInvoice=True)  # -625.00 with VAT
+    ours.exported(credit["Id"], "-625.00", number=credit["InvoiceNumber"], credits=original_id)
+    visma.bookkeeper_edits("invoice", credit["Id"], D("0.00"))  # matched against the original …
+    visma.bookkeeper_edits("invoice", original["Id"], D("625.00"))  # … which now owes 625
+    later(visma)
+    first = run_import(visma, ours)
+    assert (first.paid, first.partially_paid, ours.payments(original_id)) == (0, 0, [])
+    later(visma)
+    visma.pay(original["Id"], "300.00")
+
+    result = run_import(visma, ours)  # the credit's document is not in this run: its state was remembered
+
+    assert (result.partially_paid, result.documents) == (1, 1)
+    assert [amount for amount, _, _ in ours.payments(original_id)] == [D("300.00")]
+    assert ours.invoice(original_id).status == "partially_paid"
+
+
 def test_a_payment_on_an_invoice_we_do_not_know_is_listed(visma: Visma, ours: Ours) -> None:
     stranger = visma.invoice(quantity=1, price=200)
     visma.invoice(quantity=1, price=300)  # unknown and unpaid: not our business

@@ -134,3 +134,14 @@ def test_a_credit_invoice_registers_no_payment_and_its_match_in_visma_is_no_paym
 def test_a_payment_registered_by_hand_is_not_paid_again_from_visma() -> None:
     actions = plan([converted("0.00")], [ours(paid_manually=D("1250.00"))])
     assert actions == [SkipUnchanged(INVOICE_ID, "payments unchanged")]
+
+
+def test_a_credit_matched_in_visma_before_a_partial_payment_is_not_counted_as_paid() -> None:
+    # Credit of 400 matched against the original in Visma (remaining 1250 → 850), then the customer paid 500.
+    actions = plan([converted("350.00")], [ours(credited=D("400.00"), credit_settled_in_visma=D("400.00"))])
+    assert actions == [RegisterPayment(7, D("500.00"), PAID_ON, f"visma:{INVOICE_ID}:1")]
+
+
+def test_a_credit_not_yet_settled_in_visma_leaves_the_originals_payments_alone() -> None:
+    actions = plan([converted("750.00")], [ours(credited=D("400.00"))])
+    assert actions == [RegisterPayment(7, D("500.00"), PAID_ON, f"visma:{INVOICE_ID}:1")]

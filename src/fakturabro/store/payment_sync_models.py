@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fakturabro.store.models import SHORT_LENGTH, Base, Money
@@ -88,3 +88,21 @@ class PaymentImportLease(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
     run_id: Mapped[int | None] = mapped_column(Integer)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentImportDocument(Base):
+    """The last state the import saw of a Visma document that is ours: our number ↔ Visma's id and number, and
+    what Visma owed and still owes. A credit invoice's settled part is read from here when its original is
+    planned in a later page or run."""
+
+    __tablename__ = "payment_import_documents"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    visma_id: Mapped[str] = mapped_column(String(VISMA_ID_LENGTH), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # invoice, ledger_item
+    visma_invoice_number: Mapped[int | None] = mapped_column(Integer)
+    is_credit: Mapped[bool] = mapped_column(Boolean, default=False)
+    to_pay: Mapped[Decimal] = mapped_column(Money())
+    remaining: Mapped[Decimal] = mapped_column(Money())
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

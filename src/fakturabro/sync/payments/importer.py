@@ -14,7 +14,7 @@ A run costs one call per page of *changed* documents (1000 per page), not one pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from fakturabro.store.export_models import InvoiceExport
 from fakturabro.store.payment_sync_models import (
     PaymentImportCursor,
     PaymentImportDeviation,
+    PaymentImportDocument,
     PaymentImportLease,
     PaymentImportRun,
 )
@@ -49,6 +50,8 @@ from fakturabro.sync.payments.plan import (
     RegisterPayment,
     ReversePayment,
     VismaReceivable,
+    credit_settled,
+    match,
     plan,
 )
 from fakturabro.sync.payments.reading import VismaPage, VismaReader
@@ -259,6 +262,7 @@ def _apply_page(
         outcome = _PageOutcome()
         for action in actions:
             _execute(session, db, company_id, run_id, action, outcome)
+        _remember_documents(session, db, company_id, page.receivables, exported)
         if page.is_last:
             cursor.cursor_utc, cursor.upper_bound_utc = page.upper_bound, None
         else:
@@ -397,9 +401,7 @@ def _record_deviation(
 # --- our side of a page ---------------------------------------------------------------------------------------
 
 
-def _exported_invoices(
-    session: Session, company_id: int, receivables: Iterable[VismaReceivable]
-) -> list[ExportedInvoice]:
+def _exported_invoices(session: Session, company_id: int, receivables: list[VismaReceivable]) -> list[ExportedInvoice]:
     """Our exported invoices that the page's documents can match: by Visma id, draft id or verifikation number."""
     ids: set[str] = set()
     numbers: set[int] = set()
@@ -431,7 +433,68 @@ def _exported_invoices(
                 is_credit=invoice.credits_invoice_id is not None,
             )
         )
-    return exported
+    settled = _credit_settled_in_visma(session, company_id, receivables, exported)
+    return [replace(ours, credit_settled_in_visma=settled.get(ours.invoice_id, ZERO)) for ours in exported]
+
+
+def _credit_settled_in_visma(
+    session: Session, company_id: int, receivables: list[VismaReceivable], exported: list[ExportedInvoice]
+) -> dict[int, Decimal]:
+    """Original invoice id → the settled part of its credit invoices' Visma documents: as this page shows them,
+    else as the import last saw them."""
+    originals = [ours.invoice_id for ours in exported if not ours.is_credit]
+    original_of: dict[int, int] = {}
+    for chunk in _chunks(originals):
+        credits = session.execute(
+            select(models.Invoice.id, models.Invoice.credits_invoice_id).where(
+                models.Invoice.credits_invoice_id.in_(chunk),
+                models.Invoice.status != InvoiceStatus.DRAFT.value,
+            )
+        ).tuples()
+        original_of.update((credit_id, original_id) for credit_id, original_id in credits if original_id is not None)
+    if not original_of:
+        return {}
+    documents: dict[str, tuple[int, Decimal]] = {}  # Visma id → (our credit invoice, settled part)
+    for chunk in _chunks(sorted(original_of)):
+        stored = session.scalars(
+            select(PaymentImportDocument).where(
+                PaymentImportDocument.company_id == company_id, PaymentImportDocument.invoice_id.in_(chunk)
+            )
+        )
+        for row in stored:
+            documents[row.visma_id] = (row.invoice_id, max(ZERO, row.remaining - row.to_pay) if row.is_credit else ZERO)
+    ours_by_document = match(receivables, exported)
+    for receivable in receivables:
+        credit = ours_by_document.get(receivable.visma_id)
+        if credit is not None and credit.invoice_id in original_of:
+            documents[receivable.visma_id] = (credit.invoice_id, credit_settled(receivable))
+    settled: dict[int, Decimal] = {}
+    for credit_id, amount in documents.values():
+        original_id = original_of[credit_id]
+        settled[original_id] = settled.get(original_id, ZERO) + amount
+    return settled
+
+
+def _remember_documents(
+    session: Session,
+    db: Database,
+    company_id: int,
+    receivables: list[VismaReceivable],
+    exported: list[ExportedInvoice],
+) -> None:
+    """Keep the last state of each of our documents in this page (see `PaymentImportDocument`)."""
+    ours_by_document = match(receivables, exported)
+    for receivable in receivables:
+        ours = ours_by_document.get(receivable.visma_id)
+        if ours is None:
+            continue
+        row = session.get(PaymentImportDocument, (company_id, receivable.visma_id))
+        if row is None:
+            row = PaymentImportDocument(company_id=company_id, visma_id=receivable.visma_id)
+            session.add(row)
+        row.invoice_id, row.kind, row.is_credit = ours.invoice_id, receivable.kind.value, receivable.is_credit
+        row.visma_invoice_number = receivable.invoice_number
+        row.to_pay, row.remaining, row.seen_at = receivable.to_pay, receivable.remaining, db.clock()
 
 
 def _export_rows(

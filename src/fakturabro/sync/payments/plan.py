@@ -66,6 +66,9 @@ class ExportedInvoice:
     paid_from_visma: Decimal = ZERO
     visma_payments: int = 0  # how many Visma registrations (payments and reversals) it has
     is_credit: bool = False
+    # How much of its credit invoices' documents Visma shows settled (positive): matched against this invoice,
+    # or refunded. Either way it is not money the customer paid on this invoice.
+    credit_settled_in_visma: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -197,11 +200,30 @@ def _settlement(receivable: VismaReceivable, ours: ExportedInvoice) -> Action:
 
 
 def paid_from_visma(receivable: VismaReceivable, ours: ExportedInvoice) -> Decimal:
-    """What Visma says the customer paid, capped at what is still open on our side apart from Visma's payments.
+    """What the customer paid on this invoice according to Visma, within what is open on our side.
 
-    The cap keeps a credit that the bookkeeper matched against the original in Visma (which lowers the
-    original's remaining amount there) from counting as a payment: we already count the credit ourselves. It
-    also keeps a payment registered by hand here and matched again in Visma from paying the invoice twice.
+    Visma's paid amount (what it is owed less what is still remaining) also moves when the bookkeeper matches a
+    credit invoice against the original, so the settled part of the invoice's credit documents is taken off: a
+    matched credit lowered the remaining amount without a payment, and a refunded one gave money back. We count
+    the credit itself when it is approved. The cap keeps a payment registered here by hand, and matched again
+    in Visma, from paying the invoice twice.
     """
+    paid = receivable.paid - ours.credit_settled_in_visma
     open_apart_from_visma = ours.to_pay - ours.credited - ours.paid_manually
-    return max(ZERO, min(receivable.paid, open_apart_from_visma))
+    return max(ZERO, min(paid, open_apart_from_visma))
+
+
+def match(receivables: Iterable[VismaReceivable], exported: Iterable[ExportedInvoice]) -> dict[str, ExportedInvoice]:
+    """Visma document id → our invoice, for the documents that are ours (the planner's own matching)."""
+    index = _Index(exported)
+    found = {}
+    for receivable in receivables:
+        ours = index.match(receivable)
+        if ours is not None:
+            found[receivable.visma_id] = ours
+    return found
+
+
+def credit_settled(receivable: VismaReceivable) -> Decimal:
+    """The settled part of a credit document (positive): its negative amount moved that far towards zero."""
+    return max(ZERO, -receivable.paid) if receivable.is_credit else ZERO

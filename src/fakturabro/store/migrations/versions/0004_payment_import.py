@@ -1,4 +1,4 @@
-"""The payment import: per-company cursors, run records and deviations.
+"""The payment import: per-company cursors, leases, run records, deviations and the documents seen.
 
 Revision ID: 0004_payment_import
 Revises: 0003_export
@@ -99,9 +99,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("company_id", name=op.f("pk_payment_import_leases")),
     )
+    op.create_table(
+        "payment_import_documents",
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("visma_id", sa.String(length=64), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("visma_invoice_number", sa.Integer(), nullable=True),
+        sa.Column("is_credit", sa.Boolean(), nullable=False),
+        sa.Column("to_pay", fakturabro.store.types.ExactDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("remaining", fakturabro.store.types.ExactDecimal(precision=18, scale=2), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_payment_import_documents_company_id_companies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payment_import_documents_invoice_id_invoices")
+        ),
+        sa.PrimaryKeyConstraint("company_id", "visma_id", name=op.f("pk_payment_import_documents")),
+    )
+    with op.batch_alter_table("payment_import_documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payment_import_documents_invoice_id"), ["invoice_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("payment_import_documents")
     op.drop_table("payment_import_leases")
     op.drop_table("payment_import_deviations")
     op.drop_table("payment_import_runs")
