@@ -11,20 +11,27 @@ does not promise unique customer numbers); Visma's rate limit, not our concurren
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import structlog
 from dbos import DBOS, DBOSConfig, WorkflowHandle
 
+from fakturabro.bootstrap import Container
 from fakturabro.settings import Settings
 from fakturabro.sync.export import workflow
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.payments import schedule as payment_schedule
+from fakturabro.visma.client import VismaClient
+from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE, TokenBucketPacer
 
 log = structlog.get_logger("fakturabro.sync.runtime")
 
 APP_NAME = "fakturabro"
 PER_COMPANY_CONCURRENCY = 1
+# Visma allows 600 requests a minute per client and endpoint; an export POSTs one document (and one link), so
+# starting at most 500 exports a minute across *all* workers (DBOS's limiter lives in the shared system
+# database) keeps every endpoint under the limit with headroom for retries and lookups. Each worker also paces
+# its own calls with a token bucket per endpoint.
+EXPORTS_PER_MINUTE = 500
 WORKER_CONCURRENCY = 8
 PENDING_SCHEDULE = "fakturabro-export-pending"
 
@@ -67,6 +74,7 @@ def launch(
         workflow.EXPORT_QUEUE,
         worker_concurrency=WORKER_CONCURRENCY,
         partition_concurrency=PER_COMPANY_CONCURRENCY,
+        limiter={"limit": EXPORTS_PER_MINUTE, "period": 60.0},
         polling_interval_sec=polling_interval_sec,
         on_conflict="always_update",
     )
@@ -89,9 +97,38 @@ def wait_for(invoice_id: int, generation: int = 1) -> str | None:
     return handle.get_result()
 
 
-OnApproved = Callable[[int, int], None]
+def production_deps(container: Container) -> ExportDeps:
+    """The export's dependencies from the composition root: the company's Visma connection and export mode."""
+    from fakturabro.sync.connection import connection_status, visma_client_for, visma_setup_of
+
+    pacer = TokenBucketPacer(VISMA_REQUESTS_PER_MINUTE * 0.9)
+    setup = visma_setup_of(container)
+
+    def client_for(company_id: int) -> VismaClient:
+        return visma_client_for(container, company_id, pacer=pacer)
+
+    def mode_for(company_id: int) -> str:
+        return connection_status(container.db, company_id).mode.value
+
+    def connected(company_id: int) -> bool:
+        return connection_status(container.db, company_id).connected
+
+    return ExportDeps(
+        db=container.db,
+        client_for=client_for,
+        mode_for=mode_for,
+        connected=connected,
+        public_url=container.settings.public_url,
+        fallback_name=setup.fallback_article,
+        house_work_fallback_name=setup.house_work_fallback_article,
+    )
 
 
-def on_approved() -> OnApproved:
-    """The callback for ``Container.on_approved``: enqueue the export after the approval committed."""
-    return workflow.start_export
+def start(container: Container, *, executor_id: str | None = None) -> None:
+    """Start the background export in this process: register the approval hook and launch DBOS.
+
+    The web app and every `fakturabro worker` call this; all of them enqueue and all of them run exports.
+    """
+    if workflow.start_export not in container.on_approved:
+        container.on_approved.append(workflow.start_export)
+    launch(container.settings, production_deps(container), executor_id=executor_id)
