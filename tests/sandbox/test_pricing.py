@@ -233,6 +233,18 @@ def test_manual_reduction_may_lower_but_not_raise() -> None:
     assert rot(labour, [{"Ssn": ANNA}], RotReducedInvoicingAmount=300).reduction == D("300")
     with pytest.raises(PricingError, match="exceeds"):
         rot(labour, [{"Ssn": ANNA}], RotReducedInvoicingAmount=400)
+    with pytest.raises(PricingError, match="sign"):
+        rot(labour, [{"Ssn": ANNA}], RotReducedInvoicingAmount=-300)
+
+
+def test_rot_on_a_credit_invoice_is_negative() -> None:
+    labour = [row("a25", -1, 1000, IsWorkCost=True)]  # -1250 incl. VAT × 30 % = -375
+    pricing = rot(labour, [{"Ssn": ANNA}, {"Ssn": BERTIL}], IsCreditInvoice=True)
+    assert pricing.reduction == D("-375")
+    assert pricing.person_amounts == (D("-188"), D("-187"))
+    assert pricing.remaining == D("-875")
+    given = rot(labour, [{"Ssn": ANNA, "Amount": -375}], IsCreditInvoice=True, RotReducedInvoicingAmount=-375)
+    assert given.reduction == D("-375")
 
 
 def test_rut_uses_the_rut_percent() -> None:

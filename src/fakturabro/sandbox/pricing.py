@@ -37,7 +37,7 @@ arithmetic; the rules below follow the spec's field descriptions, NOTES.md and S
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -297,17 +297,8 @@ def price_document(
         raise PricingError("The invoice has no rows that give a tax reduction", field="Rows")
     reduction = manual_reduction(document, automatic)
     shares = split_between_persons(reduction, [dec(person.get("Amount")) for person in persons])
-    return Pricing(
-        rows=pricing.rows,
-        vat_lines=pricing.vat_lines,
-        net=pricing.net,
-        vat=pricing.vat,
-        roundings=pricing.roundings,
-        total=pricing.total,
-        reduction=reduction,
-        reduction_percent=percent,
-        max_reduction=automatic,
-        person_amounts=shares,
+    return replace(
+        pricing, reduction=reduction, reduction_percent=percent, max_reduction=automatic, person_amounts=shares
     )
 
 
@@ -316,6 +307,11 @@ def manual_reduction(document: Mapping[str, Any], automatic: Decimal) -> Decimal
     if given is None or dec(given) == ZERO:
         return automatic
     amount = to_ore(dec(given))
+    if (amount > ZERO) != (automatic > ZERO):
+        raise PricingError(
+            "RotReducedInvoicingAmount must have the sign of the invoice (negative on a credit invoice)",
+            field="RotReducedInvoicingAmount",
+        )
     if abs(amount) > abs(automatic):
         raise PricingError(
             f"RotReducedInvoicingAmount {amount} exceeds the maximum allowed tax reduction {automatic}",
