@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +32,7 @@ COMMAND_PLUGINS = (
     "fakturabro.sync.cli_visma",
     "fakturabro.sync.registers.cli",
     "fakturabro.sync.payments.cli",
+    "fakturabro.sync.export.cli",
 )
 
 
@@ -49,11 +50,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Skapa demoföretaget i en tom databas.")] = True,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Kör även bakgrundsarbetet (export till Visma) i processen.")
+    ] = True,
 ) -> None:
-    """Start the web app and the REST API (migrates the database first)."""
+    """Start the web app and the REST API (migrates the database first), by default with the background worker."""
     import uvicorn
 
-    from fakturabro.demo import DEMO_COMPANY, database_is_empty, seed_demo
+    from fakturabro.demo import (
+        DEMO_COMPANY,
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+        database_is_empty,
+        demo_company_exists,
+        seed_demo,
+    )
     from fakturabro.store.migrate import upgrade
     from fakturabro.web.app import create_app
 
@@ -67,11 +78,30 @@ def serve(
         console.print(f"[bold green]Demoföretaget {DEMO_COMPANY} är skapat.[/bold green]")
         console.print(f"Logga in på http://{host}:{port}/login med {login.email} / {login.password}")
         console.print(f"API-token (Bearer): {login.api_token}")
+    elif demo and demo_company_exists(container.db):
+        console.print(f"Demoinloggning (om lösenordet inte ändrats): {DEMO_EMAIL} / {DEMO_PASSWORD}")
     fastapi_app = create_app(container, mount_sandbox=True)
+    runtime = _background_runtime() if worker else None
+    if runtime is not None:
+        runtime.start(container)
     if settings.uses_embedded_sandbox:
         console.print(f"Visma-sandlåda: http://{host}:{port}{SANDBOX_MOUNT_PATH}")
     console.print(f"fakturabro kör på http://{host}:{port}  (API-dokumentation: /docs)")
-    uvicorn.run(fastapi_app, host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(fastapi_app, host=host, port=port, log_level="info")
+    finally:
+        if runtime is not None:
+            runtime.shutdown()
+
+
+def _background_runtime() -> Any:
+    """The DBOS runtime of the Visma export (``fakturabro.sync.runtime``), or None before it exists."""
+    try:
+        return importlib.import_module("fakturabro.sync.runtime")
+    except ModuleNotFoundError as error:
+        if error.name not in ("fakturabro.sync.runtime", "fakturabro.sync"):
+            raise
+        return None
 
 
 @db_app.command("upgrade")

@@ -32,6 +32,11 @@ def database_is_empty(db: Database) -> bool:
         return not session.scalar(select(func.count(Company.id)))
 
 
+def demo_company_exists(db: Database) -> bool:
+    with db.transaction() as session:
+        return session.scalar(select(Company.id).where(Company.name == DEMO_COMPANY)) is not None
+
+
 def seed_demo(db: Database, today: date | None = None) -> DemoLogin:
     """Create the demo company with a login, an API token, registers and three draft invoices."""
     company = create_company(db, DEMO_COMPANY)

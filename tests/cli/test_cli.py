@@ -119,6 +119,9 @@ def test_serve_seeds_the_demo_and_prints_its_login(served: tuple[str, list[str]]
     assert len(invoices) == 3
     assert {invoice["status"] for invoice in invoices} == {"draft"}
     assert len(httpx.get(f"{base}/api/v1/customers", headers=headers).json()) >= 3
+    approved = httpx.post(f"{base}/api/v1/invoices/{invoices[0]['id']}/approve", headers=headers, timeout=30)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["number"] == 1
 
     with httpx.Client(base_url=base, follow_redirects=True) as browser:
         form = browser.get("/login").text
