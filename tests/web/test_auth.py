@@ -86,3 +86,12 @@ def test_login_is_rate_limited(web_container: Container) -> None:
     assert "För många misslyckade inloggningar" in blocked.text
     assert int(blocked.headers["retry-after"]) > 0
     assert person.get("/invoices").status_code == 303
+
+
+def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(
+    user: User, clock: Clock, web_container: Container
+) -> None:
+    clock.advance(web_container.settings.session_max_age_seconds + 1)
+    response = user.get("/invoices/1/export-badge", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login"

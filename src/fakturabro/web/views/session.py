@@ -64,12 +64,14 @@ def start_session(request: Request, user_id: int, company_id: int) -> None:
 def session_company(request: Request) -> int:
     company_id = request.session.get("company_id")
     login_at = request.session.get("login_at")
-    if not isinstance(company_id, int):
-        raise LoginRequired
     container = _container(request)
     max_age = container.settings.session_max_age_seconds
-    if not isinstance(login_at, int | float) or container.clock().timestamp() - login_at > max_age:
+    expired = not isinstance(login_at, int | float) or container.clock().timestamp() - login_at > max_age
+    if not isinstance(company_id, int) or expired:
         request.session.clear()
+        if request.headers.get("HX-Request") == "true":
+            # A fragment request (a polling badge, live totals) must not get the login page swapped into it.
+            raise HTTPException(401, "Du är utloggad. Logga in igen.", headers={"HX-Redirect": "/login"})
         raise LoginRequired
     return company_id
 
