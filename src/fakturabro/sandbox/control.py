@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -188,14 +189,8 @@ async def create_client(state: StateDep, body: JsonBody) -> dict[str, Any]:
     return {"client_id": client.client_id, "redirect_uris": client.redirect_uris}
 
 
-_SETTINGS_VALIDATOR: list[Draft202012Validator] = []
-
-
+@functools.cache
 def _settings_validator() -> Draft202012Validator:
-    if not _SETTINGS_VALIDATOR:
-        schema = {
-            "$ref": "#/components/schemas/CompanySettingsApi",
-            "components": spec.official_spec()["components"],
-        }
-        _SETTINGS_VALIDATOR.append(Draft202012Validator(schema))
-    return _SETTINGS_VALIDATOR[0]
+    """`CompanySettingsApi` from the official spec, for settings changed through the control API."""
+    schema = {"$ref": "#/components/schemas/CompanySettingsApi", "components": spec.official_spec()["components"]}
+    return Draft202012Validator(schema)

@@ -18,7 +18,7 @@ import html
 import secrets
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -269,8 +269,6 @@ def _authenticate_client(state: SandboxState, request: Request, form: dict[str, 
         except ValueError:
             raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from None
         basic_id, _, basic_secret = decoded.partition(":")
-        from urllib.parse import unquote_plus
-
         client_id, secret = unquote_plus(basic_id), unquote_plus(basic_secret)
     client = state.clients.get(client_id)
     if client is None or not secrets.compare_digest(client.client_secret, secret):
