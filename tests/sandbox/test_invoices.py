@@ -314,3 +314,21 @@ def test_invoices_and_payments_survive_a_restart(visma: Visma, data_dir: Path, c
         settings = again.call("GET", "/companysettings", "/companysettings").json()
         assert settings["NextCustomerInvoiceNumber"] == 1002
         assert create(again, again.invoice()).json()["VoucherNumber"] == "B3"  # the series continues
+
+
+def test_an_unpaid_invoice_past_its_due_date_is_overdue(visma: Visma) -> None:
+    invoice = create(visma, visma.invoice()).json()  # due 2026-04-01
+    visma.advance(30 * 86400)  # 2026-04-01, the due date itself
+    assert get(visma, invoice["Id"])["PaymentStatus"] == 1
+    visma.advance(86400)
+    overdue = get(visma, invoice["Id"])
+    assert overdue["PaymentStatus"] == 2
+    assert overdue["ModifiedUtc"] == invoice["ModifiedUtc"]
+    listed = visma.call("GET", "/customerinvoices", "/customerinvoices", **{"$filter": "PaymentStatus eq 2"})
+    assert [row["Id"] for row in listed.json()["Data"]] == [invoice["Id"]]
+    assert pay(visma, invoice["Id"], 250, 2, PaymentDate="2026-04-02T00:00:00Z").status_code == 201
+    assert get(visma, invoice["Id"])["PaymentStatus"] == 0
+
+
+def get(visma: Visma, invoice_id: str) -> Any:
+    return visma.call("GET", f"/customerinvoices/{invoice_id}", "/customerinvoices/{invoiceId}").json()

@@ -65,7 +65,7 @@ RECEIVABLES = 1510  # Kundfordringar
 SHARED_RECEIVABLES = 1513  # Kundfordringar – delad faktura (Skatteverket's part of ROT/RUT)
 ROUNDING = 3740  # Öres- och kronutjämning
 VAT_ACCOUNTS = {Decimal("0.25"): 2611, Decimal("0.12"): 2621, Decimal("0.06"): 2631}
-UNPAID, PAID = 1, 0
+PAID, UNPAID, OVERDUE = 0, 1, 2
 PARTIAL_PAYMENT, COMPLETE_PAYMENT = 1, 2
 
 
@@ -480,6 +480,15 @@ def check_payment_amount(amount: Decimal, remaining: Decimal, payment_type: int)
 # --- routes ----------------------------------------------------------------------------------------------
 
 
+def as_of(invoice: Resource, today: date) -> Resource:
+    """The invoice as read today: an unpaid invoice past its due date shows `PaymentStatus` 2 (Overdue).
+
+    Our reading of Visma (unconfirmed): becoming overdue is not a modification, so `ModifiedUtc` stays.
+    """
+    overdue = invoice["PaymentStatus"] == UNPAID and parse_utc(invoice["DueDate"]).date() < today
+    return {**invoice, "PaymentStatus": OVERDUE} if overdue else invoice
+
+
 def modified_since(invoices: list[Resource], since: str | None) -> list[Resource]:
     if not since:
         return invoices
@@ -498,8 +507,9 @@ async def list_invoices(
     modifiedSinceUtc: Annotated[str | None, Query()] = None,  # noqa: N803 - Visma's parameter name
 ) -> dict[str, Any]:
     server_time = state.timestamp()  # read before filtering: a client's next cursor must not skip writes
-    invoices = modified_since(list(company.invoices.values()), modifiedSinceUtc)
-    rows = apply_orderby(apply_filter(invoices, listing.filter), listing.orderby)
+    today = state.now().date()
+    invoices = [as_of(invoice, today) for invoice in company.invoices.values()]
+    rows = apply_orderby(apply_filter(modified_since(invoices, modifiedSinceUtc), listing.filter), listing.orderby)
     return paginate(rows, listing, server_time=server_time)
 
 
@@ -529,11 +539,11 @@ def book_from_draft(company: CompanyState, state: SandboxState, draft_id: str) -
 
 
 @router.get("/customerinvoices/{invoiceId}")
-async def get_invoice(invoiceId: str, company: Reader) -> Resource:  # noqa: N803
+async def get_invoice(invoiceId: str, company: Reader, state: StateDep) -> Resource:  # noqa: N803
     invoice = company.invoices.get(invoiceId)
     if invoice is None:
         raise not_found("CustomerInvoice", invoiceId)
-    return invoice
+    return as_of(invoice, state.now().date())
 
 
 @router.post("/customerinvoices/{invoiceId}/payments", status_code=201)
