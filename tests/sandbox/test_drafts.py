@@ -278,3 +278,15 @@ def test_updating_a_draft_is_checked_too(visma: Visma) -> None:
     refused = visma.call("PUT", f"{DRAFTS}/{draft_id}", ONE, rot_draft(visma, Persons=[]))
     assert refused.status_code == 400
     assert visma.call("GET", f"{DRAFTS}/{draft_id}", ONE).json()["TotalAmount"] == 250.0
+
+
+def test_contract_number_marker_carries_over_to_the_invoice(visma: Visma) -> None:
+    draft_id = post(visma, draft(visma, ContractNumber="fakturabro:2026-0042")).json()["Id"]
+    found = visma.call("GET", DRAFTS, DRAFTS, **{"$filter": "ContractNumber eq 'fakturabro:2026-0042'"}).json()
+    assert [item["Id"] for item in found["Data"]] == [draft_id]
+    invoice = convert(visma, draft_id).json()
+    assert invoice["ContractNumber"] == "fakturabro:2026-0042"
+    listed = visma.call(
+        "GET", "/customerinvoices", "/customerinvoices", **{"$filter": "ContractNumber eq 'fakturabro:2026-0042'"}
+    ).json()
+    assert [item["Id"] for item in listed["Data"]] == [invoice["Id"]]
