@@ -150,8 +150,8 @@ def persons(body: Mapping[str, Any], pricing: Pricing) -> list[Resource] | None:
     if not given:
         return given if given is None else []
     return [
-        {"Id": str(uuid.uuid4()), "Ssn": person.get("Ssn"), "Amount": money(amount)}
-        for person, amount in zip(given, pricing.person_amounts or [ZERO] * len(given), strict=True)
+        {"Id": str(uuid.uuid4()), "Ssn": person.get("Ssn"), "Amount": money(share)}
+        for person, share in zip(given, pricing.person_amounts or [ZERO] * len(given), strict=True)
     ]
 
 
