@@ -414,25 +414,24 @@ def _exported_invoices(session: Session, company_id: int, receivables: list[Vism
     if not ids and not numbers:
         return []
     rows = list(_export_rows(session, company_id, ids, numbers))
-    invoice_ids = [invoice.id for _, invoice in rows]
+    invoice_ids = [row.invoice_id for row in rows]
     manual, from_visma, count = _payment_sums(session, invoice_ids)
     credited = _credited(session, invoice_ids)
-    exported = []
-    for export, invoice in rows:
-        exported.append(
-            ExportedInvoice(
-                invoice_id=invoice.id,
-                number=invoice.number,
-                mode=VERIFIKATION_MODE if export.visma_document_type in VERIFIKATION_DOCUMENTS else "draft",
-                visma_ids=frozenset({export.visma_id.lower()} if export.visma_id else ()),
-                to_pay=invoice.to_pay or ZERO,
-                credited=credited.get(invoice.id, ZERO),
-                paid_manually=manual.get(invoice.id, ZERO),
-                paid_from_visma=from_visma.get(invoice.id, ZERO),
-                visma_payments=count.get(invoice.id, 0),
-                is_credit=invoice.credits_invoice_id is not None,
-            )
+    exported = [
+        ExportedInvoice(
+            invoice_id=row.invoice_id,
+            number=row.number,
+            mode=VERIFIKATION_MODE if row.document_type in VERIFIKATION_DOCUMENTS else "draft",
+            visma_ids=frozenset({row.visma_id.lower()}),
+            to_pay=row.to_pay or ZERO,
+            credited=credited.get(row.invoice_id, ZERO),
+            paid_manually=manual.get(row.invoice_id, ZERO),
+            paid_from_visma=from_visma.get(row.invoice_id, ZERO),
+            visma_payments=count.get(row.invoice_id, 0),
+            is_credit=row.credits_invoice_id is not None,
         )
+        for row in rows
+    ]
     settled = _credit_settled_in_visma(session, company_id, receivables, exported)
     return [replace(ours, credit_settled_in_visma=settled.get(ours.invoice_id, ZERO)) for ours in exported]
 
@@ -484,11 +483,19 @@ def _remember_documents(
 ) -> None:
     """Keep the last state of each of our documents in this page (see `PaymentImportDocument`)."""
     ours_by_document = match(receivables, exported)
+    existing: dict[str, PaymentImportDocument] = {}
+    for chunk in _chunks(sorted(ours_by_document)):
+        rows = session.scalars(
+            select(PaymentImportDocument).where(
+                PaymentImportDocument.company_id == company_id, PaymentImportDocument.visma_id.in_(chunk)
+            )
+        )
+        existing.update((row.visma_id, row) for row in rows)
     for receivable in receivables:
         ours = ours_by_document.get(receivable.visma_id)
         if ours is None:
             continue
-        row = session.get(PaymentImportDocument, (company_id, receivable.visma_id))
+        row = existing.get(receivable.visma_id)
         if row is None:
             row = PaymentImportDocument(company_id=company_id, visma_id=receivable.visma_id)
             session.add(row)
@@ -497,30 +504,46 @@ def _remember_documents(
         row.to_pay, row.remaining, row.seen_at = receivable.to_pay, receivable.remaining, db.clock()
 
 
-def _export_rows(
-    session: Session, company_id: int, ids: set[str], numbers: set[int]
-) -> Iterator[tuple[InvoiceExport, models.Invoice]]:
+@dataclass(frozen=True)
+class _ExportRow:
+    invoice_id: int
+    number: int | None
+    to_pay: Decimal | None
+    credits_invoice_id: int | None
+    visma_id: str
+    document_type: str | None
+
+
+def _export_rows(session: Session, company_id: int, ids: set[str], numbers: set[int]) -> Iterator[_ExportRow]:
+    """Only the columns the planner needs (an `Invoice` entity would load its rows and customer too)."""
     base = (
-        select(InvoiceExport, models.Invoice)
+        select(
+            models.Invoice.id,
+            models.Invoice.number,
+            models.Invoice.to_pay,
+            models.Invoice.credits_invoice_id,
+            InvoiceExport.visma_id,
+            InvoiceExport.visma_document_type,
+        )
         .join(models.Invoice, models.Invoice.id == InvoiceExport.invoice_id)
         .where(InvoiceExport.company_id == company_id, InvoiceExport.visma_id.is_not(None))
     )
-    seen: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
+    queries = [
         # Visma writes uuids in lower case, and so do we; `func.lower` keeps a mixed-case one matching anyway.
-        for export, invoice in session.execute(base.where(func.lower(InvoiceExport.visma_id).in_(chunk))).tuples():
-            if invoice.id not in seen:
-                seen.add(invoice.id)
-                yield export, invoice
-    for number_chunk in _chunks(sorted(numbers)):
-        query = base.where(
-            InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS),
-            models.Invoice.number.in_(number_chunk),
+        base.where(func.lower(InvoiceExport.visma_id).in_(chunk))
+        for chunk in _chunks(sorted(ids))
+    ] + [
+        base.where(
+            InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS), models.Invoice.number.in_(number_chunk)
         )
-        for export, invoice in session.execute(query).tuples():
-            if invoice.id not in seen:
-                seen.add(invoice.id)
-                yield export, invoice
+        for number_chunk in _chunks(sorted(numbers))
+    ]
+    seen: set[int] = set()
+    for query in queries:
+        for invoice_id, number, to_pay, credits_invoice_id, visma_id, document_type in session.execute(query):
+            if invoice_id not in seen and visma_id is not None:
+                seen.add(invoice_id)
+                yield _ExportRow(invoice_id, number, to_pay, credits_invoice_id, visma_id, document_type)
 
 
 def _payment_sums(
