@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from connect_helpers import login_and_consent, query
+from connect_support import Clock, postgres_database
 from connect_workers import Container, call_visma_concurrently, process_worker
 from cryptography.fernet import Fernet
 
-from conftest import Clock, postgres_database
 from fakturabro.invoicing.companies import create_company
 from fakturabro.store.database import Database
 from fakturabro.store.visma_models import VismaConnection

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from connect_helpers import SEED_EMAIL, SEED_PASSWORD, login_and_consent, parse_form, query
+from connect_support import free_port, serve
 from cryptography.fernet import Fernet
 
-from conftest import free_port, serve
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing.companies import create_api_token, create_company, create_user
 from fakturabro.invoicing.customers import create_customer

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 from connect_helpers import login_and_consent, query
+from connect_support import Clock, Company, SandboxClock
 from sqlalchemy import select
 
-from conftest import Clock, Company, SandboxClock
 from fakturabro.domain.errors import Conflict, ValidationFailed
 from fakturabro.store.database import Database
 from fakturabro.store.visma_models import VismaConnection, VismaOAuthRequest

@@ -7,9 +7,9 @@ from decimal import Decimal
 import httpx
 import pytest
 from connect_helpers import login_and_consent, query
+from connect_support import Company
 from connect_workers import Container
 
-from conftest import Company
 from fakturabro.invoicing.customers import create_customer
 from fakturabro.invoicing.inputs import CustomerInput, HouseWorkInput, InvoiceInput, PersonInput, RowInput
 from fakturabro.invoicing.invoices import create_invoice

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Clock, Company
+from connect_support import Clock, Company
+
 from fakturabro.store.database import Database
 from fakturabro.store.visma_models import VismaPreflightResult
 from fakturabro.sync.preflight import KEPT_RESULTS, CheckItem, latest_check, store_result
