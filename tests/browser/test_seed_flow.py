@@ -86,7 +86,7 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     page.get_by_role("link", name="Kunder", exact=True).click()
     screenshot(page, "02-kunder")
     page.get_by_role("link", name="+ Ny kund").click()
-    page.get_by_label("Namn").fill("Per Persson med ett ovanligt långt namn som inte får förstöra layouten")
+    page.get_by_label("Namn").fill("Per Persson-Långnamnsson på Ekvägen")
     page.get_by_label("Personnummer").fill("19850203-2398")
     expect(page.get_by_text("Personnumret är ogiltigt")).to_be_visible()
     page.get_by_label("Personnummer").fill(PERSONNUMMER)
