@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -272,3 +273,16 @@ def test_the_error_a_callback_carries_is_kept_only_as_a_plain_code(
     with pytest.raises(ConnectFailed):
         complete_connect(db, setup, state=state, code=None, error="<script>alert(1)</script> 19811218-9876")
     assert connection_status(db, company.id).last_error_code == "scriptalertscript"
+
+
+def test_visma_connect_unreachable_at_the_exchange_is_a_clear_failure(
+    db: Database, setup: VismaSetup, company: Company
+) -> None:
+    state = query(start_connect(db, setup, company.id))["state"]
+    unreachable = replace(setup, token_url="http://127.0.0.1:9/connect/token")  # nothing listens on port 9
+    with pytest.raises(ConnectFailed) as failed:
+        complete_connect(db, unreachable, state=state, code="any-code")
+    assert failed.value.code == "visma_unavailable"
+    status = connection_status(db, company.id)
+    assert status.state is ConnectionState.NOT_CONNECTED
+    assert status.last_error_code == "visma_unavailable"

@@ -377,6 +377,12 @@ def complete_connect(
             raise ConnectFailed(
                 "Visma eEkonomi godtog inte inloggningen – försök koppla igen.", "oauth_exchange_failed"
             ) from None
+        except VismaError as exc:  # Visma Connect unreachable or answering nonsense; the code is spent anyway
+            _record_error(db, company_id, "visma_unavailable")
+            log.warning("visma.connect.exchange_failed", company_id=company_id, error=type(exc).__name__)
+            raise ConnectFailed(
+                "Visma eEkonomi svarade inte – försök koppla igen om en stund.", "visma_unavailable"
+            ) from None
         company = _visma_company(setup, http, tokens)
     with db.transaction() as session:
         row = _connection(session, company_id, db.clock(), lock=True)
