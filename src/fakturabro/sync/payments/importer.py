@@ -415,6 +415,7 @@ def _exported_invoices(session: Session, company_id: int, receivables: list[Vism
         return []
     rows = list(_export_rows(session, company_id, ids, numbers))
     invoice_ids = [row.invoice_id for row in rows]
+    _lock_invoices(session, invoice_ids)
     manual, from_visma, count = _payment_sums(session, invoice_ids)
     credited = _credited(session, invoice_ids)
     exported = [
@@ -544,6 +545,15 @@ def _export_rows(session: Session, company_id: int, ids: set[str], numbers: set[
             if invoice_id not in seen and visma_id is not None:
                 seen.add(invoice_id)
                 yield _ExportRow(invoice_id, number, to_pay, credits_invoice_id, visma_id, document_type)
+
+
+def _lock_invoices(session: Session, invoice_ids: list[int]) -> None:
+    """Lock the page's invoices before their payments are summed, as `register_payment` locks its invoice: a
+    payment registered by hand meanwhile waits for this page (PostgreSQL; SQLite serialises writers anyway)."""
+    for chunk in _chunks(sorted(invoice_ids)):
+        session.execute(
+            select(models.Invoice.id).where(models.Invoice.id.in_(chunk)).with_for_update(of=models.Invoice)
+        )
 
 
 def _payment_sums(
