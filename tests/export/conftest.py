@@ -11,7 +11,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -38,12 +40,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def running_sandbox(data_dir: Path) -> Iterator[str]:
+    """The sandbox over real HTTP: uvicorn in a thread on a free loopback port."""
     from fakturabro.sandbox.app import create_sandbox_app
 
     port = _free_port()
-    app = create_sandbox_app(tmp_path_factory.mktemp("sandbox"), rate_limit_per_minute=0)
+    app = create_sandbox_app(data_dir, rate_limit_per_minute=0)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -52,9 +55,17 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the sandbox did not start")
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
