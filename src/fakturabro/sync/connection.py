@@ -296,7 +296,7 @@ def _state_hash(state: str) -> str:
 
 
 def start_connect(db: Database, setup: VismaSetup, company_id: int, *, browser_binding: str | None = None) -> str:
-    """ "Koppla till Visma eEkonomi": the authorization URL to send the browser to, bound to the company.
+    """The authorization URL that "Koppla till Visma eEkonomi" sends the browser to, bound to the company.
 
     `browser_binding` (a secret kept in the starting browser's session) ties the flow to that browser too: the
     callback then completes only in the same session, so nobody can make a victim's browser finish a flow they

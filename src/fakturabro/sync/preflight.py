@@ -266,7 +266,8 @@ def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, 
     return CheckItem(
         key,
         False,
-        f"Artikeln {label} saknas i Visma. Rader vars artikelnummer inte finns i Visma ska hamna på den.",
+        f"Artikeln {label} saknas i Visma. Rader {'på fakturor med husavdrag ' if article.service else ''}vars "
+        "artikelnummer inte finns i Visma hamnar på den.",
         'Tryck på "Skapa artiklarna" så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering '
         "kan sedan ändras på artikeln i Visma – ändringen gäller alla rader som hamnar där.",
     )
