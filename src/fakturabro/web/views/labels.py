@@ -42,9 +42,31 @@ INVOICE_STATUS = {
 
 EXPORT_STEPS = {
     "begin": "Start",
+    "check_connection": "Kopplingen",
     "customer": "Kund",
+    "resolve_customer": "Kund",
     "articles": "Artiklar",
-    "document": "Faktura",
-    "link": "Länk",
+    "resolve_articles": "Artiklar",
+    "document": "Fakturan",
+    "send_document": "Fakturan",
+    "link": "Länk till fakturan",
+    "link_back": "Länk till fakturan",
     "finish": "Kontroll av belopp",
+    "retry": "Nytt försök",
+}
+
+EXPORT_OUTCOMES = {
+    "ok": "klart",
+    "done": "klart",
+    "exported": "exporterad",
+    "totals_differ": "beloppen skiljer sig",
+    "retry": "försöker igen",
+    "gave_up": "väntar, försöker senare",
+    "refused": "avvisad av Visma",
+    "link_refused": "länken godtogs inte",
+    "not_connected": "inte kopplad",
+    "needs_reconnect": "behöver återanslutning",
+    "bug": "oväntat fel",
+    "failed": "misslyckades",
+    "waiting": "väntar",
 }

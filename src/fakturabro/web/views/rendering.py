@@ -68,6 +68,7 @@ templates.env.globals.update(
     HOUSE_WORK_TYPES=labels.HOUSE_WORK_TYPES,
     INVOICE_STATUS=labels.INVOICE_STATUS,
     EXPORT_STEPS=labels.EXPORT_STEPS,
+    EXPORT_OUTCOMES=labels.EXPORT_OUTCOMES,
 )
 
 
