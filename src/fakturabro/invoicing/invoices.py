@@ -105,13 +105,15 @@ def approve_invoice(
         if invoice.credits_invoice_id is not None:
             settle(session, load_invoice(session, company_id, invoice.credits_invoice_id, for_update=True))
         view = invoice_view(session, invoice, db.cipher)
-    for callback in on_approved:
+    callbacks = tuple(on_approved)
+    for callback in callbacks:
         try:
             callback(company_id, invoice_id)
         except Exception:
             # The approval stands; an export that did not start is picked up by "export pending".
             log.exception("on_approved callback failed", company_id=company_id, invoice_id=invoice_id)
-    return view
+    # Read again so the answer shows what the callbacks recorded (e.g. the export waiting).
+    return get_invoice(db, company_id, invoice_id) if callbacks else view
 
 
 def credit_invoice(
