@@ -17,6 +17,7 @@ from connect_support import (
     migrated_database,
     serve,
 )
+from cryptography.fernet import Fernet
 
 from fakturabro.invoicing.companies import create_company
 from fakturabro.store.database import Database, make_engine
@@ -66,9 +67,19 @@ def setup(sandbox_url: str) -> VismaSetup:
 
 
 @pytest.fixture
-def db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fakturabro.db'}")
-    yield migrated_database(engine, clock)
+def token_key() -> bytes:
+    return Fernet.generate_key()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fakturabro.db'}"
+
+
+@pytest.fixture
+def db(sqlite_url: str, clock: Clock, token_key: bytes) -> Iterator[Database]:
+    engine = make_engine(sqlite_url)
+    yield migrated_database(engine, clock, token_key)
     engine.dispose()
 
 

@@ -60,15 +60,30 @@ def assert_survived(db: Database, company_id: int, sandbox_app: Any, generation_
     assert list(sandbox_app.state.sandbox.refresh_tokens) == [stored.refresh_token]
 
 
-def test_concurrent_refresh_on_sqlite_threads(db: Database, setup: VismaSetup, clock: Clock, sandbox_app: Any) -> None:
+def test_concurrent_refresh_on_sqlite_threads_and_processes(
+    db: Database, sqlite_url: str, token_key: bytes, setup: VismaSetup, clock: Clock, sandbox_app: Any
+) -> None:
     company_id = connected_company(db, setup)
     before = generation(db, company_id)
     clock.advance(3600)
 
-    results = call_visma_concurrently(Container(db, setup), company_id, THREADS)
+    results = refresh_everywhere(db, sqlite_url, token_key, setup, clock, company_id)
 
-    assert results == ["Demo Bygg & Service AB"] * THREADS
+    assert results == ["Demo Bygg & Service AB"] * (THREADS * (PROCESSES + 1))
     assert_survived(db, company_id, sandbox_app, before)
+
+
+def refresh_everywhere(
+    db: Database, url: str, key: bytes, setup: VismaSetup, clock: Clock, company_id: int
+) -> list[str]:
+    """THREADS threads here and in each of PROCESSES other processes, all starting at the same moment."""
+    start_at = time.time() + 5  # after the worker processes have started
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
+        args = (url, key, clock.now, setup, company_id, THREADS, start_at)
+        futures = [pool.submit(process_worker, *args) for _ in range(PROCESSES)]
+        here = call_visma_concurrently(Container(db, setup), company_id, THREADS, start_at)
+        return here + [result for future in futures for result in future.result(timeout=180)]
 
 
 @pytest.mark.postgres
@@ -81,15 +96,7 @@ def test_concurrent_refresh_on_postgresql_threads_and_processes(
         before = generation(db, company_id)
         clock.advance(3600)
 
-        start_at = time.time() + 5  # after the worker processes have started
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
-            futures = [
-                pool.submit(process_worker, url, key, clock.now, setup, company_id, THREADS, start_at)
-                for _ in range(PROCESSES)
-            ]
-            here = call_visma_concurrently(Container(db, setup), company_id, THREADS, start_at)
-            results = here + [result for future in futures for result in future.result(timeout=180)]
+        results = refresh_everywhere(db, url, key, setup, clock, company_id)
 
         assert results == ["Demo Bygg & Service AB"] * (THREADS * (PROCESSES + 1))
         assert_survived(db, company_id, sandbox_app, before)
