@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from connect_helpers import login_and_consent, query
-from connect_support import Company
+from connect_support import Clock, Company
 from connect_workers import Container
 
 from fakturabro.invoicing.customers import create_customer
@@ -16,7 +16,7 @@ from fakturabro.invoicing.invoices import create_invoice
 from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, set_next
 from fakturabro.sync.connection import VismaSetup, complete_connect, start_connect, visma_client_for
-from fakturabro.sync.preflight import create_fallback_articles, latest_check, run_check
+from fakturabro.sync.preflight import check_before_export, create_fallback_articles, latest_check, run_check
 from fakturabro.visma.oauth import NotConnected
 
 PNR = "19811218-9876"  # a test personnummer (valid checksum)
@@ -140,3 +140,15 @@ def test_app_not_activated_in_visma(db: Database, setup: VismaSetup, company: Co
     assert not items["app_activated"].ok
     assert "Activated" in (items["app_activated"].fix or "")
     assert not items["invoice_number_series"].ok
+
+
+def test_a_batch_export_reuses_a_recent_check(db: Database, setup: VismaSetup, company: Company, clock: Clock) -> None:
+    container = Container(db, setup)
+    connect(db, setup, company)
+    first = check_before_export(container, company.id)
+    assert first.trigger == "export"
+    clock.advance(60)
+    assert check_before_export(container, company.id) == first  # recent: not read from Visma again
+    clock.advance(600)
+    fresh = check_before_export(container, company.id)
+    assert fresh.checked_at == clock.now

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -379,6 +379,20 @@ def run_check(
             ours = gather_ours(session, company_id)
         items = evaluate(visma, ours, fallback_names(container, setup))
     return store_result(db, company_id, trigger, items)
+
+
+def check_before_export(
+    container: VismaContainer, company_id: int, *, max_age: timedelta = timedelta(minutes=10)
+) -> CheckResult:
+    """The check a batch export starts with: the stored result when it is recent, else a fresh run.
+
+    A batch export runs often; re-reading Visma's settings, articles and customers for each batch would spend
+    the rate limit on what rarely changes. Raises like `run_check`.
+    """
+    latest = latest_check(container.db, company_id)
+    if latest is not None and latest.checked_at + max_age > container.db.clock():
+        return latest
+    return run_check(container, company_id, "export")
 
 
 def store_result(db: Database, company_id: int, trigger: str, items: list[CheckItem]) -> CheckResult:
