@@ -3,9 +3,9 @@
     .venv/bin/python bench/registers_push.py
     FAKTURABRO_BENCH_ARTICLES=1000 .venv/bin/python bench/registers_push.py
 
-Fills a fresh SQLite register from a generated CSV, pushes it to the sandbox (in process over real HTTP, rate
-limit off and in memory so the raw time shows), pushes again (nothing to do), changes 100 prices and pushes once more. Calls
-are counted twice: by the run (`CountingPacer`) and by the sandbox's request log.
+Fills a fresh SQLite register from a generated CSV, pushes it to the sandbox (in process over real HTTP, in
+memory, rate limit off so the raw time shows), pushes again (nothing to do), changes 100 prices and pushes once
+more. Calls are counted twice: by the run (`CountingPacer`) and by the sandbox's request log.
 """
 
 from __future__ import annotations
