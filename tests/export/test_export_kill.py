@@ -1,7 +1,7 @@
 """Chaos: two worker processes exporting under injected faults, SIGKILLed at random moments and restarted.
 
 The end state must be every approved invoice in Visma exactly once, with totals equal to ours to the öre. Runs on
-SQLite, and on PostgreSQL when DATABASE_URL_TEST is set. CI size: 20 invoices and 4 kills per backend; set
+SQLite, and on PostgreSQL when DATABASE_URL_TEST is set. CI size: 12 invoices and 3 kills per backend; set
 EXPORT_KILL_INVOICES / EXPORT_KILL_KILLS for a longer run.
 """
 
@@ -36,8 +36,8 @@ from fakturabro.store.migrate import upgrade
 from .conftest import running_sandbox
 from .export_helpers import ADDRESS, money
 
-INVOICES = int(os.environ.get("EXPORT_KILL_INVOICES", "20"))
-KILLS = int(os.environ.get("EXPORT_KILL_KILLS", "4"))
+INVOICES = int(os.environ.get("EXPORT_KILL_INVOICES", "12"))
+KILLS = int(os.environ.get("EXPORT_KILL_KILLS", "3"))
 WORKER = Path(__file__).with_name("kill_worker.py")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
