@@ -238,3 +238,14 @@ def test_token_is_bound_to_one_company(client: TestClient) -> None:
     token = get_token(client)
     assert token["company_id"] == SEED_COMPANY_ID
     assert client.get("/v2/companysettings", headers=bearer(token)).json()["Name"].startswith("Demo")
+
+
+def test_revoke_kills_access_and_refresh_tokens_of_one_company(client: TestClient) -> None:
+    other = client.post("/_sandbox/companies", json={}).json()
+    mine = get_token(client)
+    theirs = get_token(client, company_id=other["company_id"])
+    revoked = client.post("/_sandbox/revoke").json()
+    assert revoked == {"company_id": SEED_COMPANY_ID, "access_tokens": 1, "refresh_tokens": 1}
+    assert client.get("/v2/units", headers=bearer(mine)).status_code == 401
+    assert refresh(client, mine["refresh_token"]).json()["error"] == "invalid_grant"
+    assert client.get("/v2/units", headers=bearer(theirs)).status_code == 200

@@ -56,6 +56,21 @@ async def token(state: StateDep, body: OptionalJsonBody = None) -> dict[str, Any
     return {**issue_tokens(state, client_id, company.id, scopes), "company_id": company.id}
 
 
+@router.post("/revoke")
+async def revoke(state: StateDep, body: OptionalJsonBody = None) -> dict[str, Any]:
+    """Kill every access and refresh token of a company, as a Visma password change does (the integration
+    must then ask the user to reconnect). Body optional: `company_id` (default: the seeded company)."""
+    company = _company(state, (body or {}).get("company_id"))
+    with state.lock:
+        access = [token for token, record in state.access_tokens.items() if record["company_id"] == company.id]
+        refresh = [token for token, record in state.refresh_tokens.items() if record["company_id"] == company.id]
+        for token in access:
+            del state.access_tokens[token]
+        for token in refresh:
+            del state.refresh_tokens[token]
+    return {"company_id": company.id, "access_tokens": len(access), "refresh_tokens": len(refresh)}
+
+
 @router.get("/companysettings")
 async def get_company_settings(state: StateDep, company_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
     return _company(state, company_id).settings
