@@ -17,6 +17,7 @@ from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, set_next
 from fakturabro.sync.connection import VismaSetup, complete_connect, start_connect, visma_client_for
 from fakturabro.sync.preflight import check_before_export, create_fallback_articles, latest_check, run_check
+from fakturabro.visma.errors import VismaForbidden
 from fakturabro.visma.oauth import NotConnected
 
 PNR = "19811218-9876"  # a test personnummer (valid checksum)
@@ -140,6 +141,8 @@ def test_app_not_activated_in_visma(db: Database, setup: VismaSetup, company: Co
     assert not items["app_activated"].ok
     assert "Activated" in (items["app_activated"].fix or "")
     assert not items["invoice_number_series"].ok
+    with pytest.raises(VismaForbidden):  # the web layer turns this into "aktivera integrationen i Visma"
+        create_fallback_articles(Container(db, setup), company.id)
 
 
 def test_a_batch_export_reuses_a_recent_check(db: Database, setup: VismaSetup, company: Company, clock: Clock) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import CustomerKind, customer_kind
+from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import HusavdragKind
 from fakturabro.store.database import Database
 from fakturabro.store.models import Customer, Invoice, NumberSeries
@@ -455,11 +456,14 @@ def create_fallback_articles(
     unit = next((u for u in units if (u.abbreviation or "").lower() == "st" or (u.code or "").upper() == "ST"), None)
     unit = unit or (units[0] if units else None)
     if unit is None or unit.id is None:
-        raise VismaError("Visma har inga enheter; lägg till enheten st i Visma")
+        raise Conflict("Visma eEkonomi har inga enheter. Lägg till enheten st i Visma och försök igen.", "visma_unit")
     created = []
     for article in missing:
         # As the export creates them: the ROT/RUT one on a service coding, since Visma computes husavdrag on services.
-        coding_id = mapping.choose_coding(codings, article.vat_percent, service=article.service)
+        try:
+            coding_id = mapping.choose_coding(codings, article.vat_percent, service=article.service)
+        except mapping.MappingError as missing_coding:
+            raise Conflict(str(missing_coding), "visma_coding_missing") from None
         client.create_article(mapping.fallback_to_visma(article, coding_id, UUID(str(unit.id))))
         created.append(article.name)
     log.info("visma.preflight.fallback_articles_created", company_id=company_id, count=len(created))

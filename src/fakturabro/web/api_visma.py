@@ -22,7 +22,7 @@ from fakturabro.domain.errors import Conflict
 from fakturabro.invoicing.companies import company_name
 from fakturabro.sync import connection, preflight
 from fakturabro.sync.connection import ConnectFailed, ConnectionStatus, VismaSetup
-from fakturabro.visma.errors import VismaError
+from fakturabro.visma.errors import VismaError, VismaForbidden
 from fakturabro.web.deps import CompanyId, ContainerDep
 from fakturabro.web.pages import PageCompany, check_csrf, csrf_token
 
@@ -110,6 +110,12 @@ def _conflict_from(error: VismaError) -> Conflict:
         return Conflict("Företaget är inte kopplat till Visma eEkonomi. Koppla först.", "not_connected")
     if getattr(error, "needs_reconnect", False):
         return Conflict("Kopplingen till Visma eEkonomi har gått ut. Koppla igen.", "needs_reconnect")
+    if isinstance(error, VismaForbidden):
+        return Conflict(
+            "Visma eEkonomi nekade åtkomst. Aktivera integrationen i Visma under Appar och integrationer → "
+            "Visma Integration och försök igen.",
+            "visma_forbidden",
+        )
     return Conflict("Visma eEkonomi svarade inte som väntat. Försök igen om en stund.", "visma_unavailable")
 
 
