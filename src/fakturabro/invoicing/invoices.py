@@ -37,7 +37,7 @@ from fakturabro.invoicing.content import stored_content, totals_content
 from fakturabro.invoicing.inputs import HouseWorkInput, InvoiceInput, RowInput
 from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView
-from fakturabro.invoicing.views_builder import invoice_view
+from fakturabro.invoicing.views_builder import invoice_view, load_settlements
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, take_next
@@ -167,7 +167,9 @@ def list_invoices(
         query = query.join(models.Customer).where(models.Customer.customer_number == customer_number)
     query = query.order_by(models.Invoice.id.desc()).limit(limit).offset(offset)
     with db.transaction() as session:
-        return [invoice_view(session, inv, db.cipher, mask=True) for inv in session.scalars(query)]
+        found = list(session.scalars(query))
+        settlements = load_settlements(session, [invoice.id for invoice in found])
+        return [invoice_view(session, invoice, db.cipher, mask=True, settlements=settlements) for invoice in found]
 
 
 def load_invoice(session: Session, company_id: int, invoice_id: int, for_update: bool = False) -> models.Invoice:

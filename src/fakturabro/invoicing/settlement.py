@@ -28,14 +28,6 @@ def credited_amount(session: Session, invoice_id: int) -> Decimal:
     return -sum((amount for amount in amounts if amount is not None), ZERO)
 
 
-def credit_invoice_ids(session: Session, invoice_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(models.Invoice.id).where(models.Invoice.credits_invoice_id == invoice_id).order_by(models.Invoice.id)
-        )
-    )
-
-
 def settle(session: Session, invoice: models.Invoice) -> None:
     """Recompute an approved invoice's status from its payments and credits."""
     if invoice.status == InvoiceStatus.DRAFT.value or invoice.to_pay is None or invoice.credits_invoice_id:

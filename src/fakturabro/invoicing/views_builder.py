@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,7 +16,6 @@ from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
 from fakturabro.invoicing.content import domain_row, totals_content
-from fakturabro.invoicing.settlement import credit_invoice_ids, credited_amount
 from fakturabro.invoicing.views import (
     CustomerRef,
     HouseWorkView,
@@ -29,13 +31,50 @@ from fakturabro.store.database import PersonalDataCipher
 from fakturabro.store.export_models import export_json
 
 
+@dataclass(frozen=True)
+class Settlements:
+    """Payments and credits of a set of invoices, read in three queries instead of three per invoice."""
+
+    payments: Mapping[int, list[PaymentView]]
+    credited: Mapping[int, Decimal]
+    credit_ids: Mapping[int, list[int]]
+
+
+def load_settlements(session: Session, invoice_ids: Sequence[int]) -> Settlements:
+    payments: dict[int, list[PaymentView]] = defaultdict(list)
+    credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    credit_ids: dict[int, list[int]] = defaultdict(list)
+    if invoice_ids:
+        for payment in session.scalars(
+            select(models.Payment).where(models.Payment.invoice_id.in_(invoice_ids)).order_by(models.Payment.id)
+        ):
+            payments[payment.invoice_id].append(payment_view(payment))
+        credits = session.execute(
+            select(models.Invoice.id, models.Invoice.credits_invoice_id, models.Invoice.status, models.Invoice.to_pay)
+            .where(models.Invoice.credits_invoice_id.in_(invoice_ids))
+            .order_by(models.Invoice.id)
+        )
+        for credit_id, original_id, status, to_pay in credits:
+            assert original_id is not None
+            credit_ids[original_id].append(credit_id)
+            if status != InvoiceStatus.DRAFT.value and to_pay is not None:
+                credited[original_id] -= to_pay
+    return Settlements(payments, credited, credit_ids)
+
+
 def invoice_view(
-    session: Session, invoice: models.Invoice, cipher: PersonalDataCipher, mask: bool = False
+    session: Session,
+    invoice: models.Invoice,
+    cipher: PersonalDataCipher,
+    mask: bool = False,
+    settlements: Settlements | None = None,
 ) -> InvoiceView:
+    """The read model of ``invoice``; pass ``settlements`` (from ``load_settlements``) when building many."""
+    settled = settlements or load_settlements(session, [invoice.id])
     totals, deductions = _totals(session, invoice)
-    payments = _payments(session, invoice.id)
+    payments = settled.payments.get(invoice.id, [])
     paid = sum((p.amount for p in payments), ZERO)
-    credited = credited_amount(session, invoice.id)
+    credited = settled.credited.get(invoice.id, ZERO)
     approved = invoice.status != InvoiceStatus.DRAFT.value
     customer = invoice.customer
     return InvoiceView(
@@ -58,7 +97,7 @@ def invoice_view(
         buyer_vat_number=customer.vat_number if invoice.reverse_charge else None,
         is_credit=invoice.credits_invoice_id is not None,
         credits_invoice_id=invoice.credits_invoice_id,
-        credited_by=credit_invoice_ids(session, invoice.id),
+        credited_by=list(settled.credit_ids.get(invoice.id, [])),
         rows=[_row_view(row) for row in invoice.rows],
         house_work=_house_work(invoice, deductions, cipher, mask),
         totals=totals,
@@ -140,13 +179,6 @@ def _house_work(
         housing_coop_org_number=invoice.housing_coop_org_number,
         apartment_number=invoice.apartment_number,
     )
-
-
-def _payments(session: Session, invoice_id: int) -> list[PaymentView]:
-    rows = session.scalars(
-        select(models.Payment).where(models.Payment.invoice_id == invoice_id).order_by(models.Payment.id)
-    )
-    return [payment_view(payment) for payment in rows]
 
 
 def payment_view(payment: models.Payment) -> PaymentView:
