@@ -140,6 +140,13 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     expect(page.locator(".badge-ok", has_text="Exporterad")).to_be_visible()
     screenshot(page, "11-faktura-exporterad")
 
+    # The export read Visma's articles: 8000 exists there too, the demo's cable will land on the fallback article.
+    page.get_by_role("link", name="Artiklar").click()
+    expect(page.get_by_role("row").filter(has_text="Montör")).to_contain_text("Samma nummer")
+    expect(page.get_by_role("row").filter(has_text="Installationskabel")).to_contain_text("Reservartikel")
+    screenshot(page, "03-artiklar")
+    page.goto(invoice_url)
+
     # In Visma, the bookkeeper converts the draft into an invoice and the customer pays it.
     drafts: list[dict[str, Any]] = visma.get("/customerinvoicedrafts").json()["Data"]
     ours = [d for d in drafts if d.get("RotReducedInvoicingPropertyName") or "Eken" in str(d)]
