@@ -286,3 +286,12 @@ def test_visma_connect_unreachable_at_the_exchange_is_a_clear_failure(
     status = connection_status(db, company.id)
     assert status.state is ConnectionState.NOT_CONNECTED
     assert status.last_error_code == "visma_unavailable"
+
+
+def test_a_client_can_be_used_inside_the_callers_own_transaction(
+    db: Database, setup: VismaSetup, company: Company
+) -> None:
+    connect(db, setup, company)
+    client = visma_client_for(Container(db, setup), company.id)
+    with db.transaction():  # on SQLite this holds the write lock; the token store must not need it
+        assert client.get_company_settings().name == "Demo Bygg & Service AB"

@@ -460,12 +460,20 @@ def as_utc(moment: datetime) -> datetime:
 
 
 class DatabaseTokenStore:
-    """One company's tokens in `visma_connections`, encrypted; the `TokenStore` behind `VismaAuth`."""
+    """One company's tokens in `visma_connections`, encrypted; the `TokenStore` behind `VismaAuth`.
+
+    Outside the refresh lock the tokens last read are reused: a request then touches no database, so a caller
+    may talk to Visma inside its own transaction (on SQLite a second write transaction from the same thread
+    would wait for its own lock). Reusing is safe because `VismaAuth` re-reads under the lock before every
+    refresh, and a token another process has replaced still works until it expires, or answers 401, which
+    makes `VismaAuth` take the lock and read the current one.
+    """
 
     def __init__(self, db: Database, company_id: int) -> None:
         self._db = db
         self._company_id = company_id
         self._held = threading.local()  # the session of the refresh lock, while this thread holds it
+        self._last: TokenSet | None = None
 
     def _locked_session(self) -> Session | None:
         session: Session | None = getattr(self._held, "session", None)
@@ -474,9 +482,11 @@ class DatabaseTokenStore:
     def load(self) -> TokenSet | None:
         session = self._locked_session()
         if session is not None:
-            return self._tokens(_connection(session, self._company_id, self._db.clock()))
-        with self._db.transaction() as fresh:
-            return self._tokens(fresh.get(VismaConnection, self._company_id))
+            self._last = self._tokens(_connection(session, self._company_id, self._db.clock()))
+        elif self._last is None:
+            with self._db.transaction() as fresh:
+                self._last = self._tokens(fresh.get(VismaConnection, self._company_id))
+        return self._last
 
     def _tokens(self, row: VismaConnection | None) -> TokenSet | None:
         if row is None or row.access_token_encrypted is None or row.expires_at is None:
@@ -495,9 +505,10 @@ class DatabaseTokenStore:
         session = self._locked_session()
         if session is not None:
             _store_tokens(self._db, _connection(session, self._company_id, self._db.clock()), tokens)
-            return
-        with self._db.transaction() as fresh:
-            _store_tokens(self._db, _connection(fresh, self._company_id, self._db.clock(), lock=True), tokens)
+        else:
+            with self._db.transaction() as fresh:
+                _store_tokens(self._db, _connection(fresh, self._company_id, self._db.clock(), lock=True), tokens)
+        self._last = tokens
 
     @contextmanager
     def refresh_lock(self) -> Iterator[None]:
@@ -551,7 +562,9 @@ def visma_client_for(
     setup = setup or visma_setup_of(container)
     token_http = setup.http_client()
     refresh = VismaConnect(setup.connect_config(), token_http, clock=db.clock).refresh
-    auth = VismaAuth(DatabaseTokenStore(db, company_id), refresh, clock=db.clock)
+    store = DatabaseTokenStore(db, company_id)
+    store.load()  # read now, so the client's requests need no database until a refresh is due
+    auth = VismaAuth(store, refresh, clock=db.clock)
     return VismaClient(setup.http_client(auth), setup.api_base_url, pacer=pacer, **client_options)
 
 
