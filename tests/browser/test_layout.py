@@ -9,6 +9,7 @@ from .conftest import Server, screenshot
 from .test_seed_flow import DEMO_EMAIL, DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
+LONG_NAME = "Bostadsrättsföreningen" + "Lång" * 40 + " AB"
 PAGES = ["/invoices", "/invoices?tab=utkast", "/customers", "/articles", "/invoices/new", "/invoices/1", "/billing"]
 
 
@@ -20,6 +21,10 @@ def test_pages_fit_a_narrow_screen(browser: Browser, server: Server) -> None:
     page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("heading", name="Fakturor")).to_be_visible()
+    page.goto(f"{server.url}/customers/new")
+    page.get_by_label("Namn").fill(LONG_NAME)  # one unbroken word of 185 letters
+    page.get_by_role("button", name="Spara kund").click()
+    expect(page.get_by_text("Kunden är sparad")).to_be_visible()
     for path in PAGES:
         page.goto(f"{server.url}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -28,6 +33,8 @@ def test_pages_fit_a_narrow_screen(browser: Browser, server: Server) -> None:
     screenshot(page, "20-mobil-fakturautkast")
     page.goto(f"{server.url}/invoices")
     screenshot(page, "21-mobil-fakturor")
+    page.goto(f"{server.url}/customers")
+    screenshot(page, "22-mobil-kunder-langt-namn")
     context.close()
 
 
