@@ -37,5 +37,5 @@ def run(host: str, port: int, data_dir: Path | None) -> None:
     app = create_sandbox_app(data_dir)
     console = Console()
     for line in describe(f"http://{host}:{port}", data_dir):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
