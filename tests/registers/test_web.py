@@ -154,3 +154,7 @@ def test_pages_preview_apply_and_follow_the_run(web: TestClient, container: Cont
     not_connected = web.post("/registers/customers/preview", data={"csrf": token, "action": "pull"})
     assert not_connected.status_code == 409
     assert "inte kopplat" in not_connected.text
+    for operation in ("articles_import", "customers_pull", "nonsense"):  # forged: not a Visma run of this page
+        forged_run = web.post("/registers/articles/apply", data={"csrf": token, "operation": operation})
+        assert forged_run.status_code == 409
+    assert web.post("/registers/articles/apply", data={"csrf": token, "operation": "articles_push"}).status_code == 409

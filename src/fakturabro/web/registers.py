@@ -24,7 +24,13 @@ from fakturabro.registers.imports import Kind, Preview, export_articles, start_i
 from fakturabro.registers.plan import Conflict as PlanConflict
 from fakturabro.registers.plan import Decision
 from fakturabro.registers.runs import Operation, RunView, get_run, list_runs, set_decisions
-from fakturabro.sync.registers.runner import apply_run, apply_run_in_background, preview_visma, start_visma_run
+from fakturabro.sync.registers.runner import (
+    VISMA_OPERATIONS,
+    apply_run,
+    apply_run_in_background,
+    preview_visma,
+    start_visma_run,
+)
 from fakturabro.visma.errors import VismaError
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
 from fakturabro.web.views.rendering import is_htmx, render
@@ -234,6 +240,8 @@ async def page_apply(
                 set_decisions(container.db, company_id, run_id, decisions)
         else:
             operation = Operation(_form_text(form.get("operation")))
+            if operation not in VISMA_OPERATIONS or not operation.value.startswith(kind):
+                raise ValueError(operation)
             run_id = start_visma_run(container, company_id, operation, decisions)
     except (ValueError, VismaError, DomainError) as error:
         message = _visma_conflict(error).message if isinstance(error, VismaError) else "Körningen kunde inte startas."
