@@ -185,6 +185,13 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     assert to_pay.replace("\u00a0", " ") in page.locator("body").inner_text().replace("\u00a0", " ")
     screenshot(page, "15-faktura-betald")
 
+    # The printable invoice, as the browser prints it (menu and buttons hidden by the print CSS).
+    page.goto(invoice_url.split("?")[0] + "/print")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", name=f"Faktura {number}")).to_be_visible()
+    expect(page.get_by_role("link", name="← Tillbaka")).to_be_hidden()
+    screenshot(page, "16-utskrift")
+
 
 def make_private_person(visma: httpx.Client, customer_number: str) -> None:
     found = visma.get("/customers", params={"$filter": f"CustomerNumber eq '{customer_number}'"}).json()["Data"]

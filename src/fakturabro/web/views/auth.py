@@ -24,8 +24,7 @@ def home(request: Request) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
-    expired = request.query_params.get("utgangen") == "1"
-    return render(request, "login.html", {"error": None, "email": "", "expired": expired})
+    return render(request, "login.html", {"error": None, "email": ""})
 
 
 @router.post("/login", response_class=HTMLResponse)
