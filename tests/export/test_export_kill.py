@@ -1,7 +1,7 @@
 """Chaos: two worker processes exporting under injected faults, SIGKILLed at random moments and restarted.
 
 The end state must be every approved invoice in Visma exactly once, with totals equal to ours to the öre. Runs on
-SQLite, and on PostgreSQL when DATABASE_URL_TEST is set. CI size: 12 invoices and 3 kills per backend; set
+SQLite, and on PostgreSQL when DATABASE_URL_TEST is set. CI size: 8 invoices and 3 kills per backend; set
 EXPORT_KILL_INVOICES / EXPORT_KILL_KILLS for a longer run.
 """
 
@@ -36,8 +36,9 @@ from fakturabro.store.migrate import upgrade
 from .conftest import running_sandbox
 from .export_helpers import ADDRESS, money
 
-INVOICES = int(os.environ.get("EXPORT_KILL_INVOICES", "12"))
+INVOICES = int(os.environ.get("EXPORT_KILL_INVOICES", "8"))
 KILLS = int(os.environ.get("EXPORT_KILL_KILLS", "3"))
+FAULT_RATE = float(os.environ.get("EXPORT_KILL_FAULT_RATE", "0.1"))
 WORKER = Path(__file__).with_name("kill_worker.py")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -124,7 +125,12 @@ def test_worker_kills_never_duplicate_or_lose_an_invoice(our_side: Container, tm
     with running_sandbox(tmp_path / "sandbox") as sandbox_url, httpx.Client(base_url=sandbox_url, timeout=30) as http:
         visma_company = http.post("/_sandbox/companies", json={}).json()["company_id"]
         token = http.post("/_sandbox/token", json={"company_id": visma_company}).json()["access_token"]
-        faults = {"error_rate": 0.1, "timeout_after_commit_rate": 0.1, "timeout_after_commit_ms": 1500, "seed": 3}
+        faults = {
+            "error_rate": FAULT_RATE,
+            "timeout_after_commit_rate": FAULT_RATE,
+            "timeout_after_commit_ms": 1500,
+            "seed": 3,
+        }
         assert http.put("/_sandbox/faults", json=faults).status_code == 200
         config = tmp_path / "worker.json"
         config.write_text(
