@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -12,16 +11,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
-from fakturabro.web import api, api_visma, errors, pages, payment_import, registers
+from fakturabro.web import api, api_visma, errors, ops, pages, payment_import, registers
 
 log = structlog.get_logger(__name__)
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-}
 
 
 def create_app(source: Settings | Container | None = None, *, mount_sandbox: bool = False) -> FastAPI:
@@ -52,13 +44,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
         https_only=container.settings.secure_cookies,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if not request.url.path.startswith(("/docs", "/redoc", SANDBOX_MOUNT_PATH)):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    ops.install(app)  # /readyz, /metrics, request ids on log lines, security headers (web/security.py)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Running fakturabro in production: structured logs without secrets, Prometheus metrics, readiness."""
