@@ -74,21 +74,17 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self._db.transaction() as session:
-            by_state: dict[str, int] = {
-                state: count
-                for state, count in session.execute(
-                    select(InvoiceExport.state, func.count()).group_by(InvoiceExport.state)
-                )
-            }
+            by_state: dict[str, int] = dict(
+                session.execute(select(InvoiceExport.state, func.count()).group_by(InvoiceExport.state)).tuples().all()
+            )
             oldest = session.scalar(
                 select(func.min(InvoiceExport.updated_at)).where(InvoiceExport.state.in_(WAITING_STATES))
             )
-            runs: dict[str, int] = {
-                status: count
-                for status, count in session.execute(
-                    select(PaymentImportRun.status, func.count()).group_by(PaymentImportRun.status)
-                )
-            }
+            runs: dict[str, int] = dict(
+                session.execute(select(PaymentImportRun.status, func.count()).group_by(PaymentImportRun.status))
+                .tuples()
+                .all()
+            )
         exports = GaugeMetricFamily("fakturabro_exports", "Invoices by export state.", labels=["state"])
         for state in sorted(set(EXPORT_STATES) | set(by_state)):
             exports.add_metric([state], by_state.get(state, 0))
