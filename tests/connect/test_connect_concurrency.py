@@ -18,6 +18,7 @@ from connect_helpers import login_and_consent, query
 from connect_support import Clock, postgres_database
 from connect_workers import Container, call_visma_concurrently, process_worker
 from cryptography.fernet import Fernet
+from sqlalchemy import text
 
 from fakturabro.invoicing.companies import create_company
 from fakturabro.store.database import Database
@@ -57,7 +58,12 @@ def assert_survived(db: Database, company_id: int, sandbox_app: Any, generation_
     assert generation(db, company_id) == generation_before + 1  # one refresh, whoever won the lock
     stored = DatabaseTokenStore(db, company_id).load()
     assert stored is not None
+    assert stored.refresh_token is not None
     assert list(sandbox_app.state.sandbox.refresh_tokens) == [stored.refresh_token]
+    with db.engine.connect() as connection:  # at rest, as any SQL client sees the table: encrypted
+        raw = repr(connection.execute(text("SELECT * FROM visma_connections")).all())
+    assert stored.access_token not in raw
+    assert stored.refresh_token not in raw
 
 
 def test_concurrent_refresh_on_sqlite_threads_and_processes(
