@@ -19,9 +19,10 @@ from fakturabro.bootstrap import Container
 from fakturabro.settings import Settings
 from fakturabro.sync.export import workflow
 from fakturabro.sync.export.steps import ExportDeps
+from fakturabro.sync.pacing_db import pacer_for
 from fakturabro.sync.payments import schedule as payment_schedule
 from fakturabro.visma.client import VismaClient
-from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE, TokenBucketPacer
+from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE
 
 log = structlog.get_logger("fakturabro.sync.runtime")
 
@@ -101,7 +102,9 @@ def production_deps(container: Container) -> ExportDeps:
     """The export's dependencies from the composition root: the company's Visma connection and export mode."""
     from fakturabro.sync.connection import connection_status, visma_client_for, visma_setup_of
 
-    pacer = TokenBucketPacer(VISMA_REQUESTS_PER_MINUTE * 0.9)
+    # PostgreSQL: one budget per Visma client and endpoint in the shared database, whatever the number of workers.
+    scope = container.settings.visma_client_id or "sandbox"
+    pacer = pacer_for(container.engine, scope=scope, rate_per_minute=VISMA_REQUESTS_PER_MINUTE * 0.9)
     setup = visma_setup_of(container)
 
     def client_for(company_id: int) -> VismaClient:
