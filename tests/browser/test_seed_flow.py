@@ -107,8 +107,7 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     page.wait_for_load_state("networkidle")  # the editor re-renders with the customer's defaults
     page.locator("#r0-article_number").fill("8000")
     page.locator("#r0-article_number").press("Tab")
-    page.wait_for_load_state("networkidle")
-    expect(page.locator("#r0-text")).not_to_have_value("")
+    expect(page.locator("#r0-text")).to_have_value("Montör")  # filled from the article
     page.locator("#r0-quantity").fill("8")
     page.locator("#r0-hours").fill("8")
     page.locator("#r0-house_work_type").select_option("bygg")
@@ -205,3 +204,51 @@ def _bank_account(visma: httpx.Client) -> str:
     accounts: list[dict[str, Any]] = visma.get("/bankaccounts").json()
     data = accounts["Data"] if isinstance(accounts, dict) else accounts
     return str(data[0]["Id"])
+
+
+def test_a_refused_export_shows_why_and_goes_through_when_exported_again(page: Page, server: Server) -> None:
+    log_in(page, server)
+    page.goto(f"{server.url}/settings/integrations/visma")
+    if page.locator("[data-state=connected]").count() == 0:  # this test alone: connect and fix first
+        connect_visma(page, server)
+        httpx.put(
+            f"{server.sandbox}/_sandbox/companysettings",
+            json={"ShowPricesExclVatPC": True, "UsesReverseConstructionVat": True, "NextCustomerInvoiceNumber": 1},
+            timeout=10,
+        ).raise_for_status()
+        page.get_by_role("button", name="Skapa artiklarna").click()
+    # In Visma, "Fakturerar husarbete" is switched off: a ROT invoice cannot be exported.
+    rot = httpx.put(f"{server.sandbox}/_sandbox/companysettings", json={"UsesRotReducedInvoicing": False}, timeout=10)
+    assert rot.status_code == 200, rot.text
+
+    page.goto(f"{server.url}/invoices/new")
+    page.get_by_label("Kund").select_option("1001")
+    page.wait_for_load_state("networkidle")
+    page.locator("#r0-article_number").fill("8001")
+    page.locator("#r0-article_number").press("Tab")
+    expect(page.locator("#r0-text")).to_have_value("Elarbete ROT")  # filled from the article
+    page.locator("#r0-quantity").fill("3")
+    page.locator("#r0-hours").fill("3")
+    page.get_by_label("Avdrag").select_option("rot")
+    page.get_by_label("Personnummer 1").fill("19811218-9876")
+    page.get_by_label("Fastighetsbeteckning", exact=True).fill("Malmö Eken 1")
+    expect(page.get_by_text("Redo att godkännas")).to_be_visible()
+    page.get_by_role("button", name="Spara och godkänn …").click()
+    page.get_by_role("button", name=re.compile("Godkänn som faktura")).click()
+
+    badge = page.locator("[data-export-state]")
+    expect(badge).to_have_attribute("data-export-state", "failed", timeout=EXPORT_TIMEOUT_MS)
+    expect(badge.locator(".export-reason")).not_to_be_empty()
+    expect(page.get_by_role("cell", name="3 tim", exact=True)).to_be_visible()  # the quantity typed is kept
+    screenshot(page, "17-export-misslyckades")
+
+    # The user switches "Fakturerar husarbete" on in Visma, then exports again from the badge.
+    rot = httpx.put(f"{server.sandbox}/_sandbox/companysettings", json={"UsesRotReducedInvoicing": True}, timeout=10)
+    assert rot.status_code == 200, rot.text
+    badge.get_by_role("button", name="Exportera igen").click()
+    expect(page.locator("[data-export-state]")).to_have_attribute(
+        "data-export-state", "exported", timeout=EXPORT_TIMEOUT_MS
+    )
+    page.reload()
+    expect(page.get_by_text("avvisad av Visma")).to_be_visible()  # the refusal stays in the export history
+    screenshot(page, "18-exporterad-efter-nytt-forsok")
