@@ -33,8 +33,8 @@ from fakturabro.sync.connection import (
     start_connect,
 )
 
-THREADS = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_THREADS", "8"))
-PROCESSES = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_PROCESSES", "3"))
+THREADS = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_THREADS", "6"))
+PROCESSES = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_PROCESSES", "2"))
 
 
 def connected_company(db: Database, setup: VismaSetup) -> int:
@@ -83,7 +83,7 @@ def refresh_everywhere(
     db: Database, url: str, key: bytes, setup: VismaSetup, clock: Clock, company_id: int
 ) -> list[str]:
     """THREADS threads here and in each of PROCESSES other processes, all starting at the same moment."""
-    start_at = time.time() + 5  # after the worker processes have started
+    start_at = time.time() + 3  # after the worker processes have started (a late one only lowers contention)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
         args = (url, key, clock.now, setup, company_id, THREADS, start_at)
