@@ -9,8 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from tests.connect.connect_helpers import login_and_consent, query
-from tests.registers.samples import csv_bytes
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import build
@@ -22,6 +20,8 @@ from fakturabro.sandbox.testing import live_sandbox
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
+
+from .samples import consent_in_sandbox, csv_bytes
 
 COMPANY = "Registerfirman AB"
 
@@ -54,7 +54,7 @@ def connected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str)
     activate(container.db, company_id)
     setup = VismaSetup.from_settings(settings)
     with httpx.Client(timeout=10) as browser:
-        callback = query(login_and_consent(browser, start_connect(container.db, setup, company_id)))
+        callback = consent_in_sandbox(browser, start_connect(container.db, setup, company_id))
     complete_connect(container.db, setup, state=callback["state"], code=callback["code"])
     container.close()
     return settings

@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.registers.samples import FILE_SHAPES, csv_bytes
 
 from fakturabro.domain.article import ArticleKind
 from fakturabro.domain.husavdrag import HouseWorkType
 from fakturabro.registers.columns import MissingColumns
 from fakturabro.registers.files import UnreadableFile, read_table, write_csv, write_xlsx
 from fakturabro.registers.rows import BadRow, parse_articles, parse_customers, parse_decimal
+
+from .samples import FILE_SHAPES, csv_bytes
 
 WHOLESALER_ROWS = [
     ["Art.nr", "Benämning", "Enhet", "Nettopris", "Moms %"],

@@ -8,7 +8,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from tests.registers.samples import FILE_SHAPES, csv_bytes
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing.articles import create_article, list_articles
@@ -18,6 +17,8 @@ from fakturabro.registers.files import read_table
 from fakturabro.registers.imports import apply_import, export_articles, import_file, preview_import, start_import
 from fakturabro.registers.plan import Decision
 from fakturabro.registers.runs import get_run
+
+from .samples import FILE_SHAPES, csv_bytes
 
 HEADER = ["Artikelnummer", "Benämning", "Enhet", "Pris", "Moms"]
 

@@ -11,13 +11,14 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.registers.samples import csv_bytes, xlsx_bytes
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing.articles import list_articles
 from fakturabro.invoicing.companies import create_api_token, create_company, create_user
 from fakturabro.registers.files import read_table
 from fakturabro.web.app import create_app
+
+from .samples import csv_bytes, xlsx_bytes
 
 HEADER = ["Artikelnummer", "Benämning", "Enhet", "Pris", "Moms"]
 PRICE_LIST = [
