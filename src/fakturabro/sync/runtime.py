@@ -27,7 +27,7 @@ from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE
 log = structlog.get_logger("fakturabro.sync.runtime")
 
 APP_NAME = "fakturabro"
-PER_COMPANY_CONCURRENCY = 1
+PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY", "1"))
 # Visma allows 600 requests a minute per client and endpoint; an export POSTs one document (and one link), so
 # starting at most 500 exports a minute across *all* workers (DBOS's limiter lives in the shared system
 # database) keeps every endpoint under the limit with headroom for retries and lookups. Each worker also paces
@@ -124,6 +124,8 @@ def production_deps(container: Container) -> ExportDeps:
         public_url=container.settings.public_url,
         fallback_name=setup.fallback_article,
         house_work_fallback_name=setup.house_work_fallback_article,
+        # The link back costs one more call per invoice (2.0 instead of 1.0 in steady state; docs/BENCHMARKS.md).
+        link_back=os.environ.get("FAKTURABRO_VISMA_LINK_BACK", "1") != "0",
     )
 
 

@@ -1,0 +1,134 @@
+"""Benchmark: Visma calls per exported invoice (first export and steady state), throughput and CPU per invoice.
+
+    .venv/bin/python bench/export_calls.py                       # 100 invoices × 5 rows over 20 customers
+    FAKTURABRO_BENCH_INVOICES=1000 FAKTURABRO_BENCH_CUSTOMERS=200 .venv/bin/python bench/export_calls.py
+    FAKTURABRO_BENCH_LINK_BACK=0 ...                             # without the partner resource link
+
+Two rounds of N invoices against the sandbox over real HTTP (zero latency, rate limit off), SQLite, one DBOS
+executor in process: round 1 meets new customers (first-export cost), round 2 the same customers again with
+the article cache warm (steady state). Calls are counted by the sandbox's request log (`/_sandbox/requests`).
+Set DATABASE_URL to a PostgreSQL URL to measure on PostgreSQL (DBOS then uses it too).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select
+
+from fakturabro.bootstrap import build
+from fakturabro.invoicing import customers, invoices
+from fakturabro.invoicing.companies import create_company
+from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
+from fakturabro.sandbox.testing import live_sandbox
+from fakturabro.settings import Settings
+from fakturabro.store.export_models import InvoiceExport
+from fakturabro.store.migrate import upgrade
+from fakturabro.sync import runtime
+from fakturabro.sync.export import workflow
+from fakturabro.sync.export.steps import ExportDeps
+from fakturabro.visma.client import VismaClient
+
+INVOICES = int(os.environ.get("FAKTURABRO_BENCH_INVOICES", "100"))
+CUSTOMERS = int(os.environ.get("FAKTURABRO_BENCH_CUSTOMERS", "20"))
+LINK_BACK = os.environ.get("FAKTURABRO_BENCH_LINK_BACK", "1") != "0"
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as data_dir, live_sandbox(None, rate_limit_per_minute=0) as sandbox:
+        control = httpx.Client(base_url=f"{sandbox.base_url}/_sandbox", timeout=30)
+        token = control.post("/token", json={}).json()["access_token"]
+        settings = Settings(
+            data_dir=Path(data_dir),
+            database_url=os.environ.get("DATABASE_URL"),
+            token_key=Fernet.generate_key().decode(),
+            secret_key="bench",
+        )
+        container = build(settings)
+        upgrade(container.engine)
+        company_id = create_company(container.db, f"Bench {time.time()}").id
+
+        def client_for(_company_id: int) -> VismaClient:
+            http = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            return VismaClient(http, f"{sandbox.base_url}/v2")
+
+        deps = ExportDeps(db=container.db, client_for=client_for, mode_for=lambda _c: "draft", link_back=LINK_BACK)
+        runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False)
+        buyers = [
+            customers.create_customer(
+                container.db,
+                company_id,
+                CustomerInput(name=f"Kund {n}", postal_code="41101", city="Göteborg", customer_number=f"B{n}"),
+            )
+            for n in range(CUSTOMERS)
+        ]
+        try:
+            for label in ("first export (new customers)", "steady state (known customers, articles cached)"):
+                control.delete("/requests")
+                ids = approve(container, company_id, [b.customer_number for b in buyers])
+                started, cpu = time.perf_counter(), cpu_seconds()
+                for invoice_id in ids:
+                    workflow.start_export(company_id, invoice_id)
+                wait(container, ids)
+                elapsed, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu
+                counts = control.get("/requests").json()["counts"]
+                calls = sum(counts.values())
+                print(
+                    f"{label}: {len(ids)} invoices × 5 rows, {calls} Visma calls = {calls / len(ids):.2f} per invoice"
+                )
+                print(
+                    f"  {len(ids) / elapsed:.1f} invoices/s, {cpu_used * 1000 / len(ids):.0f} ms CPU per invoice (whole process)"
+                )
+                print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        finally:
+            runtime.shutdown()
+            container.close()
+
+
+def approve(container: object, company_id: int, numbers: list[str]) -> list[int]:
+    from fakturabro.bootstrap import Container
+
+    assert isinstance(container, Container)
+    rows = [
+        RowInput(text=f"Rad {n}", quantity=Decimal(n + 1), unit_price=Decimal("123.45"), kind="material")
+        for n in range(5)
+    ]
+    ids = []
+    for n in range(INVOICES):
+        data = InvoiceInput(customer_number=numbers[n % len(numbers)], invoice_date=date(2026, 3, 2), rows=rows)
+        draft = invoices.create_invoice(container.db, company_id, data)
+        ids.append(invoices.approve_invoice(container.db, company_id, draft.id).id)
+    return ids
+
+
+def wait(container: object, ids: list[int]) -> None:
+    from fakturabro.bootstrap import Container
+
+    assert isinstance(container, Container)
+    while True:
+        with container.db.transaction() as session:
+            done = session.scalar(
+                select(func.count())
+                .select_from(InvoiceExport)
+                .where(InvoiceExport.invoice_id.in_(ids), InvoiceExport.state.in_(["exported", "failed"]))
+            )
+        if done == len(ids):
+            return
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    main()
