@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fakturabro.domain.article import ArticleKind
 from fakturabro.registers.plan import (
     Conflict,
@@ -139,3 +142,33 @@ def test_two_rows_with_one_identity_number_are_rejected() -> None:
     )
     assert [p.row for p in plan.rejected] == [2, 3]
     assert "556677" not in plan.rejected[0].reason
+
+
+# --- properties: applying a plan's writes and planning again leaves nothing to do ---------------------------
+
+_articles = st.builds(
+    ArticleRecord,
+    number=st.sampled_from([str(n) for n in range(8)]),
+    name=st.sampled_from(["Montör", "Kabel", "kabel ", "Bok"]),
+    unit=st.sampled_from(["st", "m", "tim"]),
+    unit_price=st.decimals(min_value=0, max_value=1000, places=2),
+    vat_rate=st.sampled_from([Decimal(25), Decimal(12), Decimal(6), Decimal(0)]),
+    kind=st.sampled_from(list(ArticleKind)),
+)
+
+
+@given(incoming=st.lists(_articles, max_size=10), existing=st.lists(_articles, max_size=10), overwrite=st.booleans())
+def test_a_second_plan_after_applying_the_first_has_no_writes(
+    incoming: list[ArticleRecord], existing: list[ArticleRecord], overwrite: bool
+) -> None:
+    ours = {record.number: record for record in existing}
+    decisions = {record.number: Decision.USE_INCOMING for record in incoming} if overwrite else {}
+    entries = [Entry(record, row) for row, record in enumerate(incoming, 2)]
+    first = plan_articles(entries, ours, decisions=decisions)
+    for action in first.writes:
+        assert isinstance(action, CreateArticle | UpdateArticle)
+        ours[action.record.number] = action.record
+    again = plan_articles(entries, ours, decisions=decisions)
+    assert again.writes == []
+    assert len(again.actions) == len(incoming)  # every row has exactly one fate
+    assert {type(action) for action in again.actions} <= {SkipUnchanged, Conflict, Rejected}
