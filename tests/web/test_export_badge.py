@@ -82,3 +82,15 @@ def test_export_again_answers_with_the_badge(user: User, web_container: Containe
     plain = user.post(f"/invoices/{invoice_id}/export-again", {})
     assert plain.status_code == 303
     assert plain.headers["location"] == f"/invoices/{invoice_id}"
+
+
+def test_on_the_invoice_page_the_final_badge_also_updates_the_history(user: User, web_container: Container) -> None:
+    invoice_id = _approved_invoice(user, web_container)
+    _set_state(web_container, user.company.id, invoice_id, "exporting")
+    polling = user.get(f"/invoices/{invoice_id}").text
+    assert f'hx-get="/invoices/{invoice_id}/export-badge?detalj=1"' in polling
+    assert "export-history" not in user.get(f"/invoices/{invoice_id}/export-badge?detalj=1").text
+    _set_state(web_container, user.company.id, invoice_id, "exported")
+    final = user.get(f"/invoices/{invoice_id}/export-badge?detalj=1").text
+    assert 'id="export-history" hx-swap-oob="true"' in final
+    assert "export-history" not in user.get(f"/invoices/{invoice_id}/export-badge").text  # the list has no history

@@ -267,21 +267,33 @@ def _badge_info(db: Database, company_id: int, invoice: InvoiceView) -> ExportIn
 
 
 @router.get("/invoices/{invoice_id}/export-badge", response_class=HTMLResponse)
-def export_badge(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> HTMLResponse:
-    """The badge alone; it polls itself while the export can still change and stops once it is final."""
+def export_badge(request: Request, db: Db, company_id: PageCompany, invoice_id: Id, detalj: int = 0) -> HTMLResponse:
+    """The badge alone; it polls itself while the export can still change and stops once it is final. On the
+    invoice's own page (``detalj=1``) the final answer also brings the export history up to date."""
     invoice = invoices.get_invoice(db, company_id, invoice_id)
-    context = {"export": _badge_info(db, company_id, invoice), "invoice_id": invoice_id}
+    context: dict[str, Any] = {
+        "export": _badge_info(db, company_id, invoice),
+        "invoice_id": invoice_id,
+        "detail": bool(detalj),
+    }
+    if detalj:
+        context["history"] = export_history(db, company_id, invoice_id)
     return render(request, "export_badge.html", context)
 
 
 @router.post("/invoices/{invoice_id}/export-again", response_class=HTMLResponse)
-async def export_again(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+async def export_again(request: Request, db: Db, company_id: PageCompany, invoice_id: Id, detalj: int = 0) -> Response:
     form = await request.form()
     check_csrf(request, text(form, "csrf"))
     invoice = invoices.get_invoice(db, company_id, invoice_id)
     message = exporting.export_again(company_id, invoice.id)
     if is_htmx(request):
-        context = {"export": _badge_info(db, company_id, invoice), "invoice_id": invoice_id, "message": message}
+        context: dict[str, Any] = {
+            "export": _badge_info(db, company_id, invoice),
+            "invoice_id": invoice_id,
+            "message": message,
+        }
+        context |= {"detail": bool(detalj), "history": export_history(db, company_id, invoice_id)}
         return render(request, "export_badge.html", context)
     return RedirectResponse(f"/invoices/{invoice_id}", status_code=303)
 
