@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,7 +34,24 @@ COMMAND_PLUGINS = (
     "fakturabro.sync.registers.cli",
     "fakturabro.sync.payments.cli",
     "fakturabro.sync.export.cli",
+    "fakturabro.ops.cli",
 )
+# Long-running commands: configuration checked first (clear messages, exit 2), then structured logging.
+CHECKED_COMMANDS = ("serve", "worker")
+
+
+@app.callback()
+def _before_command(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand in CHECKED_COMMANDS:
+        from fakturabro.observability.logging import configure_logging
+        from fakturabro.ops.cli import check_or_exit
+
+        check_or_exit()
+        configure_logging()
+    if ctx.invoked_subcommand == "worker" and os.environ.get("FAKTURABRO_METRICS_PORT"):
+        from fakturabro.observability.metrics import serve_worker_metrics
+
+        serve_worker_metrics(int(os.environ["FAKTURABRO_METRICS_PORT"]), _container().db)
 
 
 def _container() -> Container:
@@ -88,7 +106,8 @@ def serve(
         console.print(f"Visma-sandlåda: http://{host}:{port}{SANDBOX_MOUNT_PATH}")
     console.print(f"fakturabro kör på http://{host}:{port}  (API-dokumentation: /docs)")
     try:
-        uvicorn.run(fastapi_app, host=host, port=port, log_level="info")
+        # log_config=None: uvicorn's lines go through our redacting structlog formatter.
+        uvicorn.run(fastapi_app, host=host, port=port, log_level="info", log_config=None)
     finally:
         if runtime is not None:
             runtime.shutdown()

@@ -125,3 +125,10 @@ def registry_for(db: Database) -> CollectorRegistry:
 
 def render(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
+
+
+def serve_worker_metrics(port: int, db: Database, host: str = "127.0.0.1") -> None:
+    """`/metrics` of a `fakturabro worker` (no web app) on its own port, in a daemon thread."""
+    from prometheus_client import start_http_server  # noqa: PLC0415 - only workers with a metrics port
+
+    start_http_server(port, addr=host, registry=registry_for(db))

@@ -1,0 +1,1 @@
+"""Operating fakturabro: key rotation, configuration checks at start, the configuration reference."""
