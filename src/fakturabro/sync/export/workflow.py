@@ -38,6 +38,7 @@ log = structlog.get_logger("fakturabro.sync.export")
 
 EXPORT_QUEUE = "fakturabro-exports"
 EXPORT_WORKFLOW = "fakturabro.export_invoice"
+ACTIVE_WORKFLOW_STATUSES = frozenset({"ENQUEUED", "PENDING", "DELAYED"})
 RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT)
 
 _deps: list[ExportDeps] = []
@@ -274,8 +275,17 @@ def export_again(company_id: int, invoice_id: int) -> bool:
 
 
 def bump_generation(company_id: int, invoice_id: int) -> int | None:
-    """Take the invoice's export to a new generation, only from a resting state (locked, so never twice)."""
+    """Take the invoice's export to a new generation, only from a resting state (locked, so never twice).
+
+    An invoice whose current workflow is still queued or running is left to it: a backlog waiting in the queue
+    is not re-enqueued by every pick-up.
+    """
     deps = current_deps()
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        current = row.generation if row is not None else None
+    if current is not None and _queued_or_running(invoice_id, current):
+        return None
     with deps.db.transaction() as session:
         invoice = session.get(models.Invoice, invoice_id)
         if invoice is None or invoice.company_id != company_id or invoice.number is None:
@@ -287,6 +297,11 @@ def bump_generation(company_id: int, invoice_id: int) -> int | None:
         row.state = ExportState.WAITING
         row.updated_at = deps.db.clock()
         return row.generation
+
+
+def _queued_or_running(invoice_id: int, generation: int) -> bool:
+    status = DBOS.get_workflow_status(workflow_id(invoice_id, generation))
+    return status is not None and status.status in ACTIVE_WORKFLOW_STATUSES
 
 
 def pending_exports(
