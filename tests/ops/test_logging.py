@@ -36,6 +36,7 @@ def test_secrets_in_query_strings_and_headers_are_masked() -> None:
 
 def test_dates_amounts_and_ids_stay_readable() -> None:
     text = "invoice 10042 total 1250.00 at 2026-11-24T09:00:00+00:00 id 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    text += " request 80e17d0792e1234567890ba37ed6d03f"
     assert redact_text(text) == text
 
 

@@ -39,7 +39,8 @@ _PATTERNS = (
     # Secrets in query strings or form bodies: code=, token=, refresh_token=, client_secret=, password=...
     re.compile(r"(?i)\b(code|[a-z_]*token|[a-z_]*secret|password|code_verifier)=[^&\s\"']+"),
     # Personnummer / samordningsnummer: YYYYMMDD-NNNN, YYMMDD-NNNN, YYMMDD+NNNN, or the bare 10/12 digits.
-    re.compile(r"(?<![0-9])(?:[0-9]{2})?[0-9]{6}[-+ ]?[0-9]{4}(?![0-9])"),
+    # Letters around the digits make a hex id (a request id, a UUID), not a personnummer.
+    re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{2})?[0-9]{6}[-+ ]?[0-9]{4}(?![0-9A-Za-z])"),
 )
 
 
