@@ -427,6 +427,16 @@ class VismaClient:
         params = {"$filter": odata_filter} if odata_filter else None
         return self.list_all("/customerledgeritems", CustomerLedgerItem, params=params)
 
+    def customer_ledger_item_pages(
+        self, *, modified_since: datetime | None = None
+    ) -> Iterator[Page[CustomerLedgerItem]]:
+        """Ledger items page by page. The spec has no `modifiedSinceUtc` here, so a `$filter` on the modification
+        time narrows the listing (Visma's OData support for it is unconfirmed: callers re-check `modified_utc`)."""
+        params = None
+        if modified_since is not None:
+            params = {"$filter": f"ModifiedUtc ge {odata_string(utc_timestamp(modified_since))}"}
+        return self.pages("/customerledgeritems", CustomerLedgerItem, params=params)
+
     def get_customer_ledger_item(self, item_id: UUID) -> CustomerLedgerItem:
         return self._get(CustomerLedgerItem, "/customerledgeritems/{item_id}", item_id=item_id)
 

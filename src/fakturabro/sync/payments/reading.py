@@ -12,10 +12,8 @@ from datetime import datetime
 
 from fakturabro.domain.money import ZERO
 from fakturabro.sync.payments.plan import DocumentKind, VismaReceivable
-from fakturabro.visma.client import Page, VismaClient, odata_string, utc_timestamp
+from fakturabro.visma.client import Page, VismaClient
 from fakturabro.visma.models import CustomerInvoice, CustomerLedgerItem
-
-LEDGER_ITEMS_PATH = "/customerledgeritems"
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,9 @@ class VismaReader:
             yield VismaPage(receivables, upper_bound, _is_last(page))
 
     def _ledger_pages(self, since: datetime | None) -> Iterator[VismaPage]:
-        """Ledger items: the spec has no `modifiedSinceUtc` here, so `$filter` on the modification time does it
-        (supported by Visma's OData filter, unconfirmed); the items are checked again here in case it is not."""
-        params = {"$filter": f"ModifiedUtc ge {odata_string(utc_timestamp(since))}"} if since else None
+        """Ledger items changed since the cursor; checked again here in case Visma's filter is looser."""
         upper_bound: datetime | None = None
-        for page in self._client.pages(LEDGER_ITEMS_PATH, CustomerLedgerItem, params=params):
+        for page in self._client.customer_ledger_item_pages(modified_since=since):
             self.calls += 1
             upper_bound = upper_bound or page.meta.server_time_utc
             items = [
