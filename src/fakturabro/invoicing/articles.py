@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.article import VAT_RATES
 from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound
 from fakturabro.domain.invoice import MAX_UNIT_PRICE
@@ -12,54 +9,46 @@ from fakturabro.invoicing.inputs import ArticleInput
 from fakturabro.invoicing.views import ArticleView
 from fakturabro.store.database import Database
 from fakturabro.store.models import Article
+from fakturabro.store.repositories import ArticleRepository
 
 
 def create_article(db: Database, company_id: int, data: ArticleInput) -> ArticleView:
     _check(data)
     with db.transaction() as session:
-        _ensure_number_free(session, company_id, data.number)
+        repository = ArticleRepository(session, company_id)
+        _ensure_number_free(repository, data.number)
         now = db.clock()
         article = Article(company_id=company_id, number=data.number, created_at=now, updated_at=now)
         _apply(article, data)
-        session.add(article)
-        session.flush()
+        repository.add(article)
         return article_view(article)
 
 
 def update_article(db: Database, company_id: int, article_id: int, data: ArticleInput) -> ArticleView:
     _check(data)
     with db.transaction() as session:
-        article = _load(session, company_id, article_id)
+        repository = ArticleRepository(session, company_id)
+        article = _load(repository, article_id)
         if data.number != article.number:
-            _ensure_number_free(session, company_id, data.number)
+            _ensure_number_free(repository, data.number)
             article.number = data.number
         _apply(article, data)
         article.updated_at = db.clock()
-        session.flush()
+        repository.flush()
         return article_view(article)
 
 
 def get_article(db: Database, company_id: int, article_id: int) -> ArticleView:
     with db.transaction() as session:
-        return article_view(_load(session, company_id, article_id))
+        return article_view(_load(ArticleRepository(session, company_id), article_id))
 
 
 def list_articles(
     db: Database, company_id: int, search: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[ArticleView]:
-    query = select(Article).where(Article.company_id == company_id)
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Article.name).like(pattern), func.lower(Article.number).like(pattern)))
     with db.transaction() as session:
-        return [article_view(a) for a in session.scalars(query.order_by(Article.number).limit(limit).offset(offset))]
-
-
-def articles_by_number(session: Session, company_id: int, numbers: set[str]) -> dict[str, Article]:
-    if not numbers:
-        return {}
-    found = session.scalars(select(Article).where(Article.company_id == company_id, Article.number.in_(numbers)))
-    return {article.number: article for article in found}
+        found = ArticleRepository(session, company_id).search(search, limit, offset)
+        return [article_view(article) for article in found]
 
 
 def article_view(article: Article) -> ArticleView:
@@ -98,14 +87,13 @@ def _apply(article: Article, data: ArticleInput) -> None:
     article.house_work_type = data.house_work_type.value if data.house_work_type else None
 
 
-def _load(session: Session, company_id: int, article_id: int) -> Article:
-    article = session.scalar(select(Article).where(Article.company_id == company_id, Article.id == article_id))
+def _load(repository: ArticleRepository, article_id: int) -> Article:
+    article = repository.get(article_id)
     if article is None:
         raise NotFound("Artikeln", article_id)
     return article
 
 
-def _ensure_number_free(session: Session, company_id: int, number: str) -> None:
-    taken = session.scalar(select(Article.id).where(Article.company_id == company_id, Article.number == number))
-    if taken is not None:
+def _ensure_number_free(repository: ArticleRepository, number: str) -> None:
+    if repository.number_taken(number):
         raise Conflict(f"Artikelnummer {number} används redan.", "duplicate_article_number", ("number",))

@@ -7,13 +7,12 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fakturabro.domain.errors import Conflict, NotFound, ValidationFailed
 from fakturabro.invoicing.views import CompanyView, CreatedToken
 from fakturabro.store.database import Database
 from fakturabro.store.models import ApiToken, Company, User
+from fakturabro.store.repositories import CompanyRepository
 from fakturabro.store.series import create_series
 
 TOKEN_PREFIX = "fb_"
@@ -25,11 +24,11 @@ def create_company(db: Database, name: str) -> CompanyView:
     if not clean or len(clean) > 200:
         raise ValidationFailed.single(("name",), "Företagsnamnet måste vara 1–200 tecken.", "invalid_length")
     with db.transaction() as session:
-        if session.scalar(select(Company.id).where(Company.name == clean)) is not None:
+        companies = CompanyRepository(session)
+        if companies.name_taken(clean):
             raise Conflict(f"Företaget {clean} finns redan.", "duplicate_company", ("name",))
         company = Company(name=clean, created_at=db.clock())
-        session.add(company)
-        session.flush()
+        companies.add(company)
         create_series(session, company.id)
         return CompanyView(id=company.id, name=company.name)
 
@@ -37,11 +36,12 @@ def create_company(db: Database, name: str) -> CompanyView:
 def find_company(db: Database, name_or_id: str) -> CompanyView:
     """A company by its id or its exact name (the CLI's ``--company``)."""
     with db.transaction() as session:
+        companies = CompanyRepository(session)
         company = None
         if name_or_id.isdigit():
-            company = session.get(Company, int(name_or_id))
+            company = companies.get(int(name_or_id))
         if company is None:
-            company = session.scalar(select(Company).where(Company.name == name_or_id.strip()))
+            company = companies.by_name(name_or_id.strip())
         if company is None:
             raise NotFound("Företaget", name_or_id)
         return CompanyView(id=company.id, name=company.name)
@@ -54,19 +54,19 @@ def create_user(db: Database, company_id: int, email: str, password: str) -> int
     if len(password) < 8:
         raise ValidationFailed.single(("password",), "Lösenordet måste ha minst 8 tecken.", "too_short")
     with db.transaction() as session:
-        _company(session, company_id)
-        if session.scalar(select(User.id).where(User.email == clean)) is not None:
+        companies = CompanyRepository(session)
+        _company(companies, company_id)
+        if companies.email_taken(clean):
             raise Conflict("Det finns redan en användare med den e-postadressen.", "duplicate_user", ("email",))
         user = User(company_id=company_id, email=clean, password_hash=_hasher.hash(password), created_at=db.clock())
-        session.add(user)
-        session.flush()
+        companies.add(user)
         return user.id
 
 
 def authenticate_user(db: Database, email: str, password: str) -> tuple[int, int] | None:
     """(user id, company id) when the password is right, else None (without saying which part was wrong)."""
     with db.transaction() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = CompanyRepository(session).user_by_email(email.strip().lower())
         if user is None:
             _hasher.hash(password)  # spend the same time as a real check, so timing does not reveal users
             return None
@@ -80,7 +80,8 @@ def authenticate_user(db: Database, email: str, password: str) -> tuple[int, int
 def create_api_token(db: Database, company_id: int, name: str = "") -> CreatedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as session:
-        _company(session, company_id)
+        companies = CompanyRepository(session)
+        _company(companies, company_id)
         row = ApiToken(
             company_id=company_id,
             name=name[:200],
@@ -88,15 +89,14 @@ def create_api_token(db: Database, company_id: int, name: str = "") -> CreatedTo
             token_hash=hash_token(token),
             created_at=db.clock(),
         )
-        session.add(row)
-        session.flush()
+        companies.add(row)
         return CreatedToken(id=row.id, company_id=company_id, prefix=row.prefix, token=token)
 
 
 def company_for_token(db: Database, token: str) -> int | None:
     """The company an API token acts for, or None for an unknown or revoked token."""
     with db.transaction() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        row = CompanyRepository(session).token_by_hash(hash_token(token))
         if row is None or row.revoked_at is not None:
             return None
         return row.company_id
@@ -104,7 +104,7 @@ def company_for_token(db: Database, token: str) -> int | None:
 
 def company_name(db: Database, company_id: int) -> str:
     with db.transaction() as session:
-        return _company(session, company_id).name
+        return _company(CompanyRepository(session), company_id).name
 
 
 def hash_token(token: str) -> str:
@@ -112,8 +112,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _company(session: Session, company_id: int) -> Company:
-    company = session.get(Company, company_id)
+def _company(companies: CompanyRepository, company_id: int) -> Company:
+    company = companies.get(company_id)
     if company is None:
         raise NotFound("Företaget", company_id)
     return company

@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
 from fakturabro.domain.invoice import HusavdragClaim, HusavdragPerson, InvoiceContent, InvoiceRow, RowKind
 from fakturabro.store import models
+from fakturabro.store.repositories import InvoiceRepository, Transaction
 
 
 def stored_content(invoice: models.Invoice, cipher_decrypt: Callable[[str], str] | None = None) -> InvoiceContent:
@@ -36,14 +35,14 @@ def stored_content(invoice: models.Invoice, cipher_decrypt: Callable[[str], str]
 
 
 def totals_content(
-    session: Session, invoice: models.Invoice, cipher_decrypt: Callable[[str], str] | None = None
+    session: Transaction, invoice: models.Invoice, cipher_decrypt: Callable[[str], str] | None = None
 ) -> InvoiceContent:
     """The content whose totals the invoice shows. A credit invoice is priced with its original's invoice date,
     so husavdrag rates match and its amounts are the exact negation of the original's."""
     content = stored_content(invoice, cipher_decrypt)
     if invoice.credits_invoice_id is None:
         return content
-    original = session.get(models.Invoice, invoice.credits_invoice_id)
+    original = InvoiceRepository(session, invoice.company_id).loaded(invoice.credits_invoice_id)
     assert original is not None
     return dataclasses.replace(content, invoice_date=original.invoice_date)
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound
 from fakturabro.domain.identity import (
@@ -20,32 +17,34 @@ from fakturabro.invoicing.inputs import CustomerInput
 from fakturabro.invoicing.views import CustomerView
 from fakturabro.store.database import Database, PersonalDataCipher
 from fakturabro.store.models import Customer
+from fakturabro.store.repositories import CustomerRepository, Transaction
 from fakturabro.store.series import CUSTOMER_SERIES, take_next
 
 
 def create_customer(db: Database, company_id: int, data: CustomerInput) -> CustomerView:
     identity = _checked_identity(data)
     with db.transaction() as session:
-        number = data.customer_number or _next_free_number(session, company_id)
-        _ensure_number_free(session, company_id, number)
+        customers = CustomerRepository(session, company_id)
+        number = data.customer_number or _next_free_number(customers)
+        _ensure_number_free(customers, number)
         now = db.clock()
         customer = Customer(company_id=company_id, customer_number=number, created_at=now, updated_at=now)
         _apply(customer, data, identity, db.cipher)
-        session.add(customer)
-        session.flush()
+        customers.add(customer)
         return customer_view(customer, db.cipher)
 
 
 def update_customer(db: Database, company_id: int, customer_id: int, data: CustomerInput) -> CustomerView:
     identity = _checked_identity(data)
     with db.transaction() as session:
+        customers = CustomerRepository(session, company_id)
         customer = load_customer(session, company_id, customer_id)
         if data.customer_number and data.customer_number != customer.customer_number:
-            _ensure_number_free(session, company_id, data.customer_number)
+            _ensure_number_free(customers, data.customer_number)
             customer.customer_number = data.customer_number
         _apply(customer, data, identity, db.cipher)
         customer.updated_at = db.clock()
-        session.flush()
+        customers.flush()
         return customer_view(customer, db.cipher)
 
 
@@ -57,19 +56,13 @@ def get_customer(db: Database, company_id: int, customer_id: int) -> CustomerVie
 def list_customers(
     db: Database, company_id: int, search: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[CustomerView]:
-    query = select(Customer).where(Customer.company_id == company_id)
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(
-            or_(func.lower(Customer.name).like(pattern), func.lower(Customer.customer_number).like(pattern))
-        )
     with db.transaction() as session:
-        customers = session.scalars(query.order_by(Customer.id).limit(limit).offset(offset))
+        customers = CustomerRepository(session, company_id).search(search, limit, offset)
         return [customer_view(customer, db.cipher) for customer in customers]
 
 
-def load_customer(session: Session, company_id: int, customer_id: int) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.company_id == company_id, Customer.id == customer_id))
+def load_customer(session: Transaction, company_id: int, customer_id: int) -> Customer:
+    customer = CustomerRepository(session, company_id).get(customer_id)
     if customer is None:
         raise NotFound("Kunden", customer_id)
     return customer
@@ -159,20 +152,14 @@ def _apply(customer: Customer, data: CustomerInput, identity: _Identity, cipher:
     customer.reverse_charge = data.reverse_charge
 
 
-def _ensure_number_free(session: Session, company_id: int, number: str) -> None:
-    taken = session.scalar(
-        select(Customer.id).where(Customer.company_id == company_id, Customer.customer_number == number)
-    )
-    if taken is not None:
+def _ensure_number_free(customers: CustomerRepository, number: str) -> None:
+    if customers.number_taken(number):
         raise Conflict(f"Kundnummer {number} används redan.", "duplicate_customer_number", ("customer_number",))
 
 
-def _next_free_number(session: Session, company_id: int) -> str:
+def _next_free_number(customers: CustomerRepository) -> str:
     """The series' next number, skipping numbers the user already gave by hand."""
     while True:
-        candidate = str(take_next(session, company_id, CUSTOMER_SERIES))
-        taken = session.scalar(
-            select(Customer.id).where(Customer.company_id == company_id, Customer.customer_number == candidate)
-        )
-        if taken is None:
+        candidate = str(take_next(customers.session, customers.company_id, CUSTOMER_SERIES))
+        if not customers.number_taken(candidate):
             return candidate

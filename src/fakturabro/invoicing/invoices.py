@@ -13,8 +13,6 @@ from decimal import Decimal
 from typing import TypeVar
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import CustomerFacts, customer_kind
 from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
@@ -32,7 +30,6 @@ from fakturabro.domain.invoice import (
     validate_invoice,
 )
 from fakturabro.domain.money import ZERO
-from fakturabro.invoicing.articles import articles_by_number
 from fakturabro.invoicing.content import stored_content, totals_content
 from fakturabro.invoicing.inputs import HouseWorkInput, InvoiceInput, RowInput
 from fakturabro.invoicing.settlement import settle
@@ -40,6 +37,7 @@ from fakturabro.invoicing.views import InvoiceView
 from fakturabro.invoicing.views_builder import invoice_view, load_settlements
 from fakturabro.store import models
 from fakturabro.store.database import Database
+from fakturabro.store.repositories import ArticleRepository, CustomerRepository, InvoiceRepository, Transaction
 from fakturabro.store.series import INVOICE_SERIES, take_next
 
 log = structlog.get_logger(__name__)
@@ -56,7 +54,8 @@ LATEST_DATE = date(2099, 12, 31)
 
 def create_invoice(db: Database, company_id: int, data: InvoiceInput) -> InvoiceView:
     with db.transaction() as session:
-        original = _original(session, company_id, data.credits_invoice_id)
+        invoices = InvoiceRepository(session, company_id)
+        original = _original(invoices, data.credits_invoice_id)
         customer = _customer_for(session, company_id, data, original)
         invoice = models.Invoice(
             company_id=company_id,
@@ -66,25 +65,25 @@ def create_invoice(db: Database, company_id: int, data: InvoiceInput) -> Invoice
             created_at=db.clock(),
         )
         _write(session, db, invoice, customer, data, original)
-        session.add(invoice)
-        session.flush()
+        invoices.add(invoice)
         return invoice_view(session, invoice, db.cipher)
 
 
 def update_invoice(db: Database, company_id: int, invoice_id: int, data: InvoiceInput) -> InvoiceView:
     with db.transaction() as session:
-        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        invoices = InvoiceRepository(session, company_id)
+        invoice = _load(invoices, invoice_id, for_update=True)
         _ensure_draft(invoice, "ändras")
         if data.credits_invoice_id is not None and data.credits_invoice_id != invoice.credits_invoice_id:
             raise ValidationFailed.single(
                 ("credits_invoice_id",), "Vilken faktura som krediteras kan inte ändras.", "immutable"
             )
-        original = _original(session, company_id, invoice.credits_invoice_id)
+        original = _original(invoices, invoice.credits_invoice_id)
         customer = _customer_for(session, company_id, data, original)
         invoice.customer_id = customer.id
         invoice.customer = customer
         _write(session, db, invoice, customer, data, original)
-        session.flush()
+        invoices.flush()
         return invoice_view(session, invoice, db.cipher)
 
 
@@ -93,7 +92,8 @@ def approve_invoice(
 ) -> InvoiceView:
     """Validate, number and freeze a draft in one transaction; then tell ``on_approved`` (the export)."""
     with db.transaction() as session:
-        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        invoices = InvoiceRepository(session, company_id)
+        invoice = _load(invoices, invoice_id, for_update=True)
         _ensure_draft(invoice, "godkännas")
         content = totals_content(session, invoice, db.cipher.decrypt)
         validate_invoice(content, _facts(invoice.customer))
@@ -101,9 +101,9 @@ def approve_invoice(
         _freeze(invoice, compute_totals(content))
         invoice.status = InvoiceStatus.APPROVED.value
         invoice.approved_at = invoice.updated_at = db.clock()
-        session.flush()
+        invoices.flush()
         if invoice.credits_invoice_id is not None:
-            settle(session, load_invoice(session, company_id, invoice.credits_invoice_id, for_update=True))
+            settle(session, _load(invoices, invoice.credits_invoice_id, for_update=True))
         view = invoice_view(session, invoice, db.cipher)
     callbacks = tuple(on_approved)
     for callback in callbacks:
@@ -121,7 +121,8 @@ def credit_invoice(
 ) -> InvoiceView:
     """A credit invoice with the same rows as the original; approving it settles the original."""
     with db.transaction() as session:
-        original = _original(session, company_id, invoice_id)
+        invoices = InvoiceRepository(session, company_id)
+        original = _original(invoices, invoice_id)
         assert original is not None
         credit = models.Invoice(
             company_id=company_id,
@@ -132,8 +133,7 @@ def credit_invoice(
         )
         data = _copy_of(original, db)
         _write(session, db, credit, original.customer, data, original)
-        session.add(credit)
-        session.flush()
+        invoices.add(credit)
         credit_id = credit.id
         view = invoice_view(session, credit, db.cipher)
     return approve_invoice(db, company_id, credit_id, on_approved) if approve else view
@@ -141,9 +141,10 @@ def credit_invoice(
 
 def delete_draft(db: Database, company_id: int, invoice_id: int) -> None:
     with db.transaction() as session:
-        invoice = load_invoice(session, company_id, invoice_id, for_update=True)
+        invoices = InvoiceRepository(session, company_id)
+        invoice = _load(invoices, invoice_id, for_update=True)
         _ensure_draft(invoice, "tas bort")
-        session.delete(invoice)
+        invoices.delete(invoice)
 
 
 def get_invoice(db: Database, company_id: int, invoice_id: int) -> InvoiceView:
@@ -160,23 +161,19 @@ def list_invoices(
     offset: int = 0,
 ) -> list[InvoiceView]:
     """Newest first; personnummer masked (open one invoice to see them in full)."""
-    query = select(models.Invoice).where(models.Invoice.company_id == company_id)
-    if status is not None:
-        query = query.where(models.Invoice.status == status.value)
-    if customer_number:
-        query = query.join(models.Customer).where(models.Customer.customer_number == customer_number)
-    query = query.order_by(models.Invoice.id.desc()).limit(limit).offset(offset)
     with db.transaction() as session:
-        found = list(session.scalars(query))
-        settlements = load_settlements(session, [invoice.id for invoice in found])
+        invoices = InvoiceRepository(session, company_id)
+        found = invoices.newest_first(status.value if status else None, customer_number, limit, offset)
+        settlements = load_settlements(invoices, [invoice.id for invoice in found])
         return [invoice_view(session, invoice, db.cipher, mask=True, settlements=settlements) for invoice in found]
 
 
-def load_invoice(session: Session, company_id: int, invoice_id: int, for_update: bool = False) -> models.Invoice:
-    query = select(models.Invoice).where(models.Invoice.company_id == company_id, models.Invoice.id == invoice_id)
-    if for_update:
-        query = query.with_for_update(of=models.Invoice)
-    invoice = session.scalar(query)
+def load_invoice(session: Transaction, company_id: int, invoice_id: int, for_update: bool = False) -> models.Invoice:
+    return _load(InvoiceRepository(session, company_id), invoice_id, for_update)
+
+
+def _load(invoices: InvoiceRepository, invoice_id: int, for_update: bool = False) -> models.Invoice:
+    invoice = invoices.get(invoice_id, for_update)
     if invoice is None:
         raise NotFound("Fakturan", invoice_id)
     return invoice
@@ -186,7 +183,7 @@ def load_invoice(session: Session, company_id: int, invoice_id: int, for_update:
 
 
 def _write(
-    session: Session,
+    session: Transaction,
     db: Database,
     invoice: models.Invoice,
     customer: models.Customer,
@@ -224,9 +221,9 @@ def _check_dates(invoice_date: date, due_date: date | None, errors: ErrorCollect
         errors.add(("due_date",), "Förfallodagen måste vara samma dag som fakturadatumet eller senare.", "out_of_range")
 
 
-def _rows(session: Session, company_id: int, given: Sequence[RowInput], errors: ErrorCollector) -> list[InvoiceRow]:
+def _rows(session: Transaction, company_id: int, given: Sequence[RowInput], errors: ErrorCollector) -> list[InvoiceRow]:
     numbers = {row.article_number for row in given if row.article_number}
-    articles = articles_by_number(session, company_id, numbers)
+    articles = ArticleRepository(session, company_id).by_numbers(numbers)
     rows = []
     for index, row in enumerate(given):
         article = articles.get(row.article_number) if row.article_number else None
@@ -331,15 +328,11 @@ def _ensure_draft(invoice: models.Invoice, verb: str) -> None:
         )
 
 
-def _original(session: Session, company_id: int, invoice_id: int | None) -> models.Invoice | None:
+def _original(invoices: InvoiceRepository, invoice_id: int | None) -> models.Invoice | None:
     """The invoice a credit invoice credits: approved, of this company, not itself a credit invoice."""
     if invoice_id is None:
         return None
-    original = session.scalar(
-        select(models.Invoice).where(models.Invoice.company_id == company_id, models.Invoice.id == invoice_id)
-    )
-    if original is None:
-        raise NotFound("Fakturan", invoice_id)
+    original = _load(invoices, invoice_id)
     if original.status == InvoiceStatus.DRAFT.value:
         raise Conflict(
             "Ett utkast kan inte krediteras; ta bort det i stället.", "credit_of_draft", ("credits_invoice_id",)
@@ -350,7 +343,7 @@ def _original(session: Session, company_id: int, invoice_id: int | None) -> mode
 
 
 def _customer_for(
-    session: Session, company_id: int, data: InvoiceInput, original: models.Invoice | None
+    session: Transaction, company_id: int, data: InvoiceInput, original: models.Invoice | None
 ) -> models.Customer:
     if original is not None:
         if data.customer_number and data.customer_number != original.customer.customer_number:
@@ -360,11 +353,7 @@ def _customer_for(
         return original.customer
     if not data.customer_number:
         raise ValidationFailed.single(("customer_number",), "Ange kundnummer.", "required")
-    customer = session.scalar(
-        select(models.Customer).where(
-            models.Customer.company_id == company_id, models.Customer.customer_number == data.customer_number
-        )
-    )
+    customer = CustomerRepository(session, company_id).by_number(data.customer_number)
     if customer is None:
         raise ValidationFailed.single(
             ("customer_number",), f"Kundnummer {data.customer_number} finns inte.", "unknown_customer"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.errors import Conflict, ErrorCollector
 from fakturabro.domain.invoice import MAX_UNIT_PRICE, InvoiceStatus
 from fakturabro.invoicing.inputs import PaymentInput
@@ -14,6 +11,7 @@ from fakturabro.invoicing.views import InvoiceView, PaymentView
 from fakturabro.invoicing.views_builder import invoice_view, payment_view
 from fakturabro.store import models
 from fakturabro.store.database import Database
+from fakturabro.store.repositories import PaymentRepository
 
 MAX_PAYMENT = MAX_UNIT_PRICE * 1000
 
@@ -27,9 +25,10 @@ def register_payment(db: Database, company_id: int, invoice_id: int, data: Payme
             raise Conflict("Ett utkast kan inte betalas; godkänn fakturan först.", "payment_on_draft", ("status",))
         if invoice.credits_invoice_id is not None:
             raise Conflict("En kreditfaktura tar inte emot betalningar.", "payment_on_credit", ("status",))
+        payments = PaymentRepository(session, company_id)
         if data.external_id is not None:
-            _ensure_new(session, company_id, data.external_id)
-        session.add(
+            _ensure_new(payments, data.external_id)
+        payments.add(
             models.Payment(
                 company_id=company_id,
                 invoice_id=invoice.id,
@@ -41,18 +40,14 @@ def register_payment(db: Database, company_id: int, invoice_id: int, data: Payme
             )
         )
         settle(session, invoice)
-        session.flush()
+        payments.flush()
         return invoice_view(session, invoice, db.cipher)
 
 
 def list_payments(db: Database, company_id: int, invoice_id: int) -> list[PaymentView]:
     with db.transaction() as session:
         load_invoice(session, company_id, invoice_id)
-        payments = session.scalars(
-            select(models.Payment)
-            .where(models.Payment.company_id == company_id, models.Payment.invoice_id == invoice_id)
-            .order_by(models.Payment.id)
-        )
+        payments = PaymentRepository(session, company_id).for_invoice(invoice_id)
         return [payment_view(payment) for payment in payments]
 
 
@@ -67,11 +62,6 @@ def _check(data: PaymentInput) -> None:
     errors.raise_if_any()
 
 
-def _ensure_new(session: Session, company_id: int, external_id: str) -> None:
-    taken = session.scalar(
-        select(models.Payment.id).where(
-            models.Payment.company_id == company_id, models.Payment.external_id == external_id
-        )
-    )
-    if taken is not None:
+def _ensure_new(payments: PaymentRepository, external_id: str) -> None:
+    if payments.external_id_taken(external_id):
         raise Conflict("Betalningen är redan registrerad.", "duplicate_payment", ("external_id",))

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.invoice import InvoiceStatus, status_after_settlement
 from fakturabro.domain.money import ZERO
 from fakturabro.store import models
+from fakturabro.store.repositories import InvoiceRepository, Transaction
 
 
-def paid_amount(session: Session, invoice_id: int) -> Decimal:
-    amounts = session.scalars(select(models.Payment.amount).where(models.Payment.invoice_id == invoice_id))
-    return sum(amounts, ZERO)
+def paid_amount(invoices: InvoiceRepository, invoice_id: int) -> Decimal:
+    return sum(invoices.paid_amounts(invoice_id), ZERO)
 
 
-def credited_amount(session: Session, invoice_id: int) -> Decimal:
+def credited_amount(invoices: InvoiceRepository, invoice_id: int) -> Decimal:
     """What approved credit invoices take off this invoice (their amount to pay is negative)."""
-    amounts = session.scalars(
-        select(models.Invoice.to_pay).where(
-            models.Invoice.credits_invoice_id == invoice_id,
-            models.Invoice.status != InvoiceStatus.DRAFT.value,
-        )
-    )
-    return -sum((amount for amount in amounts if amount is not None), ZERO)
+    credits = invoices.credits_for([invoice_id])
+    return -sum((c.to_pay for c in credits if c.status != InvoiceStatus.DRAFT.value and c.to_pay is not None), ZERO)
 
 
-def settle(session: Session, invoice: models.Invoice) -> None:
+def settle(session: Transaction, invoice: models.Invoice) -> None:
     """Recompute an approved invoice's status from its payments and credits."""
     if invoice.status == InvoiceStatus.DRAFT.value or invoice.to_pay is None or invoice.credits_invoice_id:
         return
-    session.flush()
+    invoices = InvoiceRepository(session, invoice.company_id)
+    invoices.flush()
     invoice.status = status_after_settlement(
-        invoice.to_pay, paid_amount(session, invoice.id), credited_amount(session, invoice.id)
+        invoice.to_pay, paid_amount(invoices, invoice.id), credited_amount(invoices, invoice.id)
     ).value

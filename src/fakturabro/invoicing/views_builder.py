@@ -8,9 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.customer import customer_kind
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
@@ -29,6 +26,7 @@ from fakturabro.invoicing.views import (
 from fakturabro.store import models
 from fakturabro.store.database import PersonalDataCipher
 from fakturabro.store.export_models import export_json
+from fakturabro.store.repositories import InvoiceRepository, Transaction
 
 
 @dataclass(frozen=True)
@@ -40,37 +38,28 @@ class Settlements:
     credit_ids: Mapping[int, list[int]]
 
 
-def load_settlements(session: Session, invoice_ids: Sequence[int]) -> Settlements:
+def load_settlements(invoices: InvoiceRepository, invoice_ids: Sequence[int]) -> Settlements:
     payments: dict[int, list[PaymentView]] = defaultdict(list)
     credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
     credit_ids: dict[int, list[int]] = defaultdict(list)
-    if invoice_ids:
-        for payment in session.scalars(
-            select(models.Payment).where(models.Payment.invoice_id.in_(invoice_ids)).order_by(models.Payment.id)
-        ):
-            payments[payment.invoice_id].append(payment_view(payment))
-        credits = session.execute(
-            select(models.Invoice.id, models.Invoice.credits_invoice_id, models.Invoice.status, models.Invoice.to_pay)
-            .where(models.Invoice.credits_invoice_id.in_(invoice_ids))
-            .order_by(models.Invoice.id)
-        )
-        for credit_id, original_id, status, to_pay in credits:
-            assert original_id is not None
-            credit_ids[original_id].append(credit_id)
-            if status != InvoiceStatus.DRAFT.value and to_pay is not None:
-                credited[original_id] -= to_pay
+    for payment in invoices.payments_for(invoice_ids):
+        payments[payment.invoice_id].append(payment_view(payment))
+    for credit in invoices.credits_for(invoice_ids):
+        credit_ids[credit.original_id].append(credit.id)
+        if credit.status != InvoiceStatus.DRAFT.value and credit.to_pay is not None:
+            credited[credit.original_id] -= credit.to_pay
     return Settlements(payments, credited, credit_ids)
 
 
 def invoice_view(
-    session: Session,
+    session: Transaction,
     invoice: models.Invoice,
     cipher: PersonalDataCipher,
     mask: bool = False,
     settlements: Settlements | None = None,
 ) -> InvoiceView:
     """The read model of ``invoice``; pass ``settlements`` (from ``load_settlements``) when building many."""
-    settled = settlements or load_settlements(session, [invoice.id])
+    settled = settlements or load_settlements(InvoiceRepository(session, invoice.company_id), [invoice.id])
     totals, deductions = _totals(session, invoice)
     payments = settled.payments.get(invoice.id, [])
     paid = sum((p.amount for p in payments), ZERO)
@@ -111,7 +100,7 @@ def invoice_view(
     )
 
 
-def _totals(session: Session, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:
+def _totals(session: Transaction, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:
     if invoice.to_pay is not None:  # frozen at approval
         rates = {key: Decimal(value) for key, value in json.loads(invoice.vat_by_rate or "{}").items()}
         view = TotalsView(
