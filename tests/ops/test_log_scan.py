@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -34,15 +27,11 @@ from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.connection import DatabaseTokenStore
 
+from .serving import Processes, connect_through_the_sandbox, free_port, metric, ok
+
 PNR = "19811218-9876"
 PNR_FORMS = ("19811218-9876", "198112189876", "811218-9876", "8112189876")
 SANDBOX_CLIENT = ("fakturabro-dev", "dev-secret")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -52,8 +41,7 @@ class Served:
     settings: Settings
     company_id: int
     api_token: str
-    log: Path
-    process: subprocess.Popen[bytes]
+    processes: Processes
 
 
 @pytest.fixture
@@ -65,107 +53,47 @@ def served(tmp_path: Path) -> Iterator[Served]:
     company_id = create_company(container.db, "Loggfri Bygg AB").id
     api_token = create_api_token(container.db, company_id, "log-scan").token
     container.close()
-    port = _free_port()
+    port = free_port()
     env = {
-        **os.environ,
         "FAKTURABRO_DATA_DIR": str(settings.data_dir),
         "FAKTURABRO_TOKEN_KEY": token_key,
         "FAKTURABRO_SECRET_KEY": "log-scan-session",
         "FAKTURABRO_LOG_LEVEL": "DEBUG",
         "FAKTURABRO_DBOS_LOG_LEVEL": "DEBUG",
     }
-    env.pop("DATABASE_URL", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fakturabro.cli", "serve", "--port", str(port), "--no-demo"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-        )
+    processes = Processes(env, tmp_path)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("serve did not start:\n" + log.read_text())
-        time.sleep(0.2)
     api = httpx.Client(base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {api_token}"}, timeout=30)
     try:
-        yield Served(url, api, settings, company_id, api_token, log, process)
+        processes.start("serve", "serve", "--port", str(port), "--no-demo")
+        processes.wait_healthy("serve", url)
+        yield Served(url, api, settings, company_id, api_token, processes)
     finally:
         api.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
-
-
-class _Form(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = {key: value or "" for key, value in attrs}
-        if tag == "form" and self.action is None:
-            self.action = named.get("action", "")
-        elif tag == "input" and named.get("type") == "hidden" and "name" in named:
-            self.fields[named["name"]] = named.get("value", "")
-
-
-def _ok(response: httpx.Response, *expected: int) -> Any:
-    assert response.status_code in (expected or (200,)), f"{response.request.url}: {response.text}"
-    return response.json()
-
-
-def _connect(served: Served) -> str:
-    """Activate, connect through the sandbox's login and consent like a browser; return the authorization code."""
-    _ok(served.api.put("/integrations/visma", json={"activated": True, "mode": "draft"}))
-    authorize = _ok(served.api.post("/integrations/visma/connect"))["authorization_url"]
-    with httpx.Client(timeout=30) as browser:
-        page = browser.get(authorize, follow_redirects=True)
-        form = _Form()
-        form.feed(page.text)
-        fields = {**form.fields, "username": "demo@sandbox.local", "password": "sandbox", "decision": "allow"}
-        answer = browser.post(str(page.url.join(form.action or "")), data=fields)
-        callback = answer.headers["location"]
-        browser.get(callback, follow_redirects=True)
-    code = parse_qs(urlsplit(callback).query)["code"][0]
-    assert _ok(served.api.get("/integrations/visma"))["connected"] is True
-    sandbox = httpx.Client(base_url=f"{served.url}/visma-sandbox/_sandbox", timeout=30)
-    _ok(sandbox.put("/companysettings", json={"ShowPricesExclVatPC": True, "NextCustomerInvoiceNumber": 1}))
-    _ok(served.api.post("/integrations/visma/fallback-articles"))
-    return code
+        processes.kill_all()
 
 
 def _rot_invoice(served: Served) -> dict[str, Any]:
     customer = {"customer_number": "7001", "name": "Per Persson", "personal_number": PNR, "postal_code": "41301"}
-    _ok(served.api.post("/customers", json={**customer, "city": "Göteborg"}), 201)
+    ok(served.api.post("/customers", json={**customer, "city": "Göteborg"}), 201)
     row = {"text": "Elarbete", "quantity": "2", "unit_price": "500", "kind": "labour", "hours": "2"}
     body = {
         "customer_number": "7001",
         "rows": [{**row, "house_work_type": "el"}],
         "house_work": {"type": "rot", "persons": [{"personal_number": PNR}], "property_designation": "Gbg 1:2"},
     }
-    invoice = _ok(served.api.post("/invoices", json=body), 201)
-    return dict(_ok(served.api.post(f"/invoices/{invoice['id']}/approve")))
+    invoice = ok(served.api.post("/invoices", json=body), 201)
+    return dict(ok(served.api.post(f"/invoices/{invoice['id']}/approve")))
 
 
 def _wait_exported(served: Served, invoice_id: int) -> dict[str, Any]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        invoice: dict[str, Any] = _ok(served.api.get(f"/invoices/{invoice_id}"))
+        invoice: dict[str, Any] = ok(served.api.get(f"/invoices/{invoice_id}"))
         if (invoice.get("export") or {}).get("state") in ("exported", "failed", "needs_reconnect"):
             return invoice
         time.sleep(0.3)
-    pytest.fail("the export did not finish:\n" + served.log.read_text()[-5000:])
+    pytest.fail("the export did not finish:\n" + served.processes.log("serve")[-5000:])
 
 
 def _visma_tokens(served: Served) -> tuple[str, str | None]:
@@ -181,44 +109,38 @@ def _pay_in_visma(served: Served, draft_id: str, access_token: str) -> None:
     visma = httpx.Client(
         base_url=f"{served.url}/visma-sandbox/v2", headers={"Authorization": f"Bearer {access_token}"}, timeout=30
     )
-    converted = _ok(visma.post(f"/customerinvoicedrafts/{draft_id}/convert", json={}), 200, 201)
+    converted = ok(visma.post(f"/customerinvoicedrafts/{draft_id}/convert", json={}), 200, 201)
     payment = {
         "CompanyBankAccountId": seeded_id(SEED_COMPANY_ID, "bank:foretagskonto"),
         "PaymentAmount": float(Decimal(str(converted["RemainingAmount"]))),
         "PaymentCurrency": "SEK",
         "PaymentType": 2,
     }
-    _ok(visma.post(f"/customerinvoices/{converted['Id']}/payments", json=payment), 200, 201)
-
-
-def _metric(text: str, name: str) -> float:
-    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + " ")]
-    return sum(values)
+    ok(visma.post(f"/customerinvoices/{converted['Id']}/payments", json=payment), 200, 201)
 
 
 def test_the_whole_flow_logs_no_secret_and_moves_the_metrics(served: Served) -> None:
     before = httpx.get(f"{served.url}/metrics").text
-    code = _connect(served)
+    code = connect_through_the_sandbox(served.api, served.url)
     approved = _rot_invoice(served)
     invoice = _wait_exported(served, approved["id"])
     assert invoice["export"]["state"] == "exported", invoice["export"]
     access_token, refresh_token = _visma_tokens(served)
     _pay_in_visma(served, invoice["export"]["visma_id"], access_token)
-    imported = _ok(served.api.post("/payments/import"))
+    imported = ok(served.api.post("/payments/import"))
     assert imported["paid"] == 1, imported
     after = httpx.get(f"{served.url}/metrics").text
 
-    assert _metric(before, 'fakturabro_exports{state="exported"}') == 0
-    assert _metric(after, 'fakturabro_exports{state="exported"}') == 1
-    assert _metric(after, "fakturabro_export_queue_depth") == 0
-    assert _metric(after, 'fakturabro_payment_import_runs{status="succeeded"}') == 1
+    assert metric(before, 'fakturabro_exports{state="exported"}') == 0
+    assert metric(after, 'fakturabro_exports{state="exported"}') == 1
+    assert metric(after, "fakturabro_export_queue_depth") == 0
+    assert metric(after, 'fakturabro_payment_import_runs{status="succeeded"}') == 1
     draft_posts = 'fakturabro_visma_requests_total{endpoint="/customerinvoicedrafts",method="POST",status="201"}'
-    assert _metric(after, draft_posts) >= 1, after
-    assert _metric(after, 'fakturabro_visma_token_refreshes_total{grant_type="authorization_code",outcome="ok"}') == 1
+    assert metric(after, draft_posts) >= 1, after
+    assert metric(after, 'fakturabro_visma_token_refreshes_total{grant_type="authorization_code",outcome="ok"}') == 1
 
-    served.process.send_signal(signal.SIGTERM)
-    served.process.wait(timeout=60)
-    log = served.log.read_text()
+    served.processes.stop("serve")
+    log = served.processes.log("serve")
     secrets = {
         "API token": served.api_token,
         "access token": access_token,
