@@ -349,6 +349,9 @@ class VismaClient:
     def create_article(self, article: Article) -> Article:
         return self._write("POST", Article, "/articles", article)
 
+    def update_article(self, article_id: UUID, article: Article) -> Article:
+        return self._write("PUT", Article, "/articles/{article_id}", article, article_id=article_id)
+
     # --- customer invoice drafts ----------------------------------------------------------------------------
 
     def create_customer_invoice_draft(

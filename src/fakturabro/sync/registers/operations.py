@@ -48,7 +48,6 @@ from fakturabro.sync.registers.visma_articles import (
     PUSH_UPDATABLE,
     article_to_visma,
     gather_visma_articles,
-    put_article,
 )
 from fakturabro.sync.registers.visma_customers import customer_to_push, gather_visma_customers
 from fakturabro.visma.client import VismaClient
@@ -114,7 +113,7 @@ def push_articles(
             client.create_article(article_to_visma(action.record, visma.codings, visma.units))
         elif isinstance(action, UpdateArticle):
             article_id = visma.by_number[action.record.number][0]
-            put_article(client, article_id, article_to_visma(action.record, visma.codings, visma.units))
+            client.update_article(article_id, article_to_visma(action.record, visma.codings, visma.units))
 
     return _apply_remote(db, company_id, run_id, preview, send, batch_size, progress, counter)
 

@@ -109,9 +109,3 @@ def unit_id_for(unit: str, units: Sequence[Unit]) -> UUID:
         if wanted in names and candidate.id is not None:
             return candidate.id
     raise MappingError(f"Enheten ”{unit}” finns inte i Visma. Lägg till den under Inställningar → Enheter i Visma.")
-
-
-def put_article(client: VismaClient, article_id: UUID, article: Article) -> Article:
-    """``PUT /articles/{articleId}``: the client has no update method for articles yet."""
-    answer = client.request("PUT", "/articles/{articleId}", path_params={"articleId": article_id}, body=article)
-    return Article.model_validate(answer)
