@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
 
 from fakturabro.observability.logging import RequestContext, begin_request, configure_logging, end_request
 from fakturabro.observability.redaction import REDACTED, redact_text
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide state; later tests in this process expect the defaults."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
 
 SECRETS = [
     "19121212-1212",
