@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     visma_api_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("VISMA_API_BASE_URL", "visma_api_base_url")
     )
+    # The Visma articles rows land on when their article number has no identical article in Visma (the seed's
+    # "Minuba" and "Minuba ROT/RUT"); a firm migrating from another integration may already have its own.
+    visma_fallback_article: str = Field(
+        default="Minuba", validation_alias=AliasChoices("VISMA_FALLBACK_ARTICLE", "visma_fallback_article")
+    )
+    visma_house_work_fallback_article: str = Field(
+        default="Minuba ROT/RUT",
+        validation_alias=AliasChoices("VISMA_HOUSE_WORK_FALLBACK_ARTICLE", "visma_house_work_fallback_article"),
+    )
 
     # --- derived values -------------------------------------------------------------------------------
 

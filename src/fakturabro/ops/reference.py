@@ -33,6 +33,9 @@ EXPLANATIONS = {
     "visma_auth_url": "Visma Connect's authorize endpoint (override for tests).",
     "visma_token_url": "Visma Connect's token endpoint (override for tests).",
     "visma_api_base_url": "The eAccounting API base URL (override for tests).",
+    "visma_fallback_article": "Name of the Visma article that rows land on when their article number has no "
+    "identical article in Visma.",
+    "visma_house_work_fallback_article": "The same for invoices with husavdrag (ROT/RUT/grön teknik).",
 }
 ENVIRONMENT_ONLY = [
     ("FAKTURABRO_LOG_LEVEL", "`INFO`", "Log level of every logger (structlog and the standard library)."),

@@ -159,10 +159,8 @@ class VismaSetup:
             # Visma Connect asks the user which eEkonomi company to connect only when told to; the sandbox
             # needs no such hint.
             authorize_params=(("acr_values", EACCOUNTING_ACR_VALUES),) if "vismaonline.com" in auth_url else (),
-            fallback_article=str(getattr(settings, "visma_fallback_article", None) or DEFAULT_FALLBACK_ARTICLE),
-            house_work_fallback_article=str(
-                getattr(settings, "visma_house_work_fallback_article", None) or DEFAULT_HOUSE_WORK_FALLBACK_ARTICLE
-            ),
+            fallback_article=settings.visma_fallback_article,
+            house_work_fallback_article=settings.visma_house_work_fallback_article,
             transport=transport,
         )
 
