@@ -20,8 +20,9 @@ Transaction = Session
 """The open unit of work a use case runs in (what ``Database.transaction()`` yields)."""
 
 
-def _matching(pattern_of: str) -> str:
-    return f"%{pattern_of.lower()}%"
+def _contains_pattern(text: str) -> str:
+    """A case-insensitive LIKE pattern for text anywhere in a lowered column."""
+    return f"%{text.lower()}%"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class ArticleRepository(_Scoped):
         """By article number; ``search`` matches name or number, case-insensitively."""
         query = select(Article).where(Article.company_id == self.company_id)
         if search:
-            pattern = _matching(search)
+            pattern = _contains_pattern(search)
             query = query.where(or_(func.lower(Article.name).like(pattern), func.lower(Article.number).like(pattern)))
         return list(self.session.scalars(query.order_by(Article.number).limit(limit).offset(offset)))
 
@@ -120,7 +121,7 @@ class CustomerRepository(_Scoped):
         """Oldest first; ``search`` matches name or customer number, case-insensitively."""
         query = select(Customer).where(Customer.company_id == self.company_id)
         if search:
-            pattern = _matching(search)
+            pattern = _contains_pattern(search)
             query = query.where(
                 or_(func.lower(Customer.name).like(pattern), func.lower(Customer.customer_number).like(pattern))
             )
