@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from fakturabro.sync.export import workflow
+
 from .export_helpers import PRIVATE_PNR, ExportApi, money
 
 LABOUR = {"text": "Snickeri", "quantity": "3", "unit_price": "650.50", "kind": "labour"}
@@ -124,3 +128,40 @@ def test_export_again_after_a_fix(api: ExportApi) -> None:
     assert body["export"]["visma_id"] == export.visma_id
     assert body["export"]["mode"] == "draft"
     assert body["export"]["attempts"] == 2
+
+
+def test_a_refused_rot_export_goes_through_after_the_setting_is_fixed(api: ExportApi) -> None:
+    api.set_visma_settings(UsesRotReducedInvoicing=False)
+    customer = api.private_customer()
+    labour = LABOUR | {"house_work_type": "el", "hours": "3"}
+    house_work = {"type": "rot", "persons": [{"personal_number": PRIVATE_PNR}], "property_designation": "Malmö Eken 1"}
+    invoice = api.approve(customer, [labour], house_work=house_work)
+    failed = api.wait_exported(invoice["id"], states={"failed"})
+    assert failed.error is not None
+    assert "Fakturerar husarbete" in failed.error
+
+    api.set_visma_settings(UsesRotReducedInvoicing=True)
+    response = api.post(f"/invoices/{invoice['id']}/export")
+    assert response.status_code == 202, response.text
+
+    export = api.wait_exported(invoice["id"], states={"exported"})
+    assert export.generation == 2
+    api.draft_of(invoice["number"])
+
+
+def test_the_scheduled_pick_up_exports_waiting_invoices_once_connected(api: ExportApi) -> None:
+    api.disconnect()
+    customer = api.private_customer()
+    invoice = api.approve(customer, [LABOUR])
+    assert api.wait_exported(invoice["id"]).state == "waiting"
+
+    workflow.export_pending_scheduled(datetime.now(UTC), None)  # still not connected: left waiting
+    assert api.export_of(invoice["id"]).generation == 1  # type: ignore[union-attr]
+    api.connect()
+    workflow.export_pending_scheduled(datetime.now(UTC), None)
+
+    export = api.wait_exported(invoice["id"], states={"exported"})
+    assert export.generation == 2
+    workflow.export_pending_scheduled(datetime.now(UTC), None)  # nothing left to pick up
+    assert api.export_of(invoice["id"]).generation == 2  # type: ignore[union-attr]
+    api.draft_of(invoice["number"])

@@ -274,18 +274,20 @@ def export_again(company_id: int, invoice_id: int) -> bool:
     return True
 
 
-def bump_generation(company_id: int, invoice_id: int) -> int | None:
+def bump_generation(company_id: int, invoice_id: int, *, unless_active: bool = False) -> int | None:
     """Take the invoice's export to a new generation, only from a resting state (locked, so never twice).
 
-    An invoice whose current workflow is still queued or running is left to it: a backlog waiting in the queue
-    is not re-enqueued by every pick-up.
+    With ``unless_active`` (the scheduled pick-up) an invoice whose current workflow is still queued or running
+    is left to it, so a backlog waiting in the queue is not re-enqueued every minute. (A user's "export again"
+    skips that check: DBOS's status call is not allowed on an event loop, and a superseded workflow is harmless.)
     """
     deps = current_deps()
-    with deps.db.transaction() as session:
-        row = session.get(InvoiceExport, invoice_id)
-        current = row.generation if row is not None else None
-    if current is not None and _queued_or_running(invoice_id, current):
-        return None
+    if unless_active:
+        with deps.db.transaction() as session:
+            row = session.get(InvoiceExport, invoice_id)
+            current = row.generation if row is not None else None
+        if current is not None and _queued_or_running(invoice_id, current):
+            return None
     with deps.db.transaction() as session:
         invoice = session.get(models.Invoice, invoice_id)
         if invoice is None or invoice.company_id != company_id or invoice.number is None:
@@ -343,7 +345,7 @@ def _pending_candidates() -> list[tuple[int, int]]:
 
 @DBOS.step(name="export.bump_generation")
 def _bump(company_id: int, invoice_id: int) -> int | None:
-    return bump_generation(company_id, invoice_id)
+    return bump_generation(company_id, invoice_id, unless_active=True)
 
 
 @DBOS.workflow(name="fakturabro.export_pending_scheduled")
