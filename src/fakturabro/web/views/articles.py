@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.article import VAT_RATES, ArticleKind
 from fakturabro.domain.errors import DomainError
@@ -18,6 +19,7 @@ from fakturabro.domain.husavdrag import HouseWorkType
 from fakturabro.invoicing import articles
 from fakturabro.invoicing.inputs import MAX_ID, ArticleInput
 from fakturabro.invoicing.views import ArticleView
+from fakturabro.store.database import Database
 from fakturabro.web.deps import Db
 from fakturabro.web.views.forms import FormData, decimal_text, field_errors, text
 from fakturabro.web.views.labels import HOUSE_WORK_TYPES, KINDS
@@ -46,6 +48,10 @@ def new_article(request: Request, company_id: PageCompany) -> HTMLResponse:
 @router.post("/articles/new", response_class=HTMLResponse)
 async def create_article(request: Request, db: Db, company_id: PageCompany) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_create_article, request, db, company_id, form)
+
+
+def _create_article(request: Request, db: Database, company_id: int, form: FormData) -> Response:
     check_csrf(request, text(form, "csrf"))
     try:
         articles.create_article(db, company_id, _input(form))
@@ -66,6 +72,10 @@ def edit_article(request: Request, db: Db, company_id: PageCompany, article_id: 
 @router.post("/articles/{article_id}/edit", response_class=HTMLResponse)
 async def update_article(request: Request, db: Db, company_id: PageCompany, article_id: Id) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_update_article, request, db, company_id, article_id, form)
+
+
+def _update_article(request: Request, db: Database, company_id: int, article_id: int, form: FormData) -> Response:
     check_csrf(request, text(form, "csrf"))
     article = articles.get_article(db, company_id, article_id)
     try:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.customer import customer_kind
 from fakturabro.domain.errors import DomainError
@@ -23,6 +24,7 @@ from fakturabro.domain.identity import (
 from fakturabro.invoicing import customers
 from fakturabro.invoicing.inputs import MAX_ID, CustomerInput
 from fakturabro.invoicing.views import CustomerView
+from fakturabro.store.database import Database
 from fakturabro.web.deps import Db
 from fakturabro.web.views.forms import FormData, checked, field_errors, text
 from fakturabro.web.views.rendering import is_htmx, render
@@ -63,6 +65,10 @@ def new_customer(request: Request, company_id: PageCompany) -> HTMLResponse:
 @router.post("/customers/new", response_class=HTMLResponse)
 async def create_customer(request: Request, db: Db, company_id: PageCompany) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_create_customer, request, db, company_id, form)
+
+
+def _create_customer(request: Request, db: Database, company_id: int, form: FormData) -> Response:
     check_csrf(request, text(form, "csrf"))
     try:
         created = customers.create_customer(db, company_id, _input(form))
@@ -80,6 +86,10 @@ def edit_customer(request: Request, db: Db, company_id: PageCompany, customer_id
 @router.post("/customers/{customer_id}/edit", response_class=HTMLResponse)
 async def update_customer(request: Request, db: Db, company_id: PageCompany, customer_id: Id) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_update_customer, request, db, company_id, customer_id, form)
+
+
+def _update_customer(request: Request, db: Database, company_id: int, customer_id: int, form: FormData) -> Response:
     check_csrf(request, text(form, "csrf"))
     customer = customers.get_customer(db, company_id, customer_id)
     try:

@@ -21,7 +21,7 @@ def export_again(company_id: int, invoice_id: int) -> str:
     try:
         started = workflow.export_again(company_id, invoice_id)
     except (RuntimeError, DBOSException) as error:  # not configured here, or DBOS not launched
-        log.warning("export.not_running", company_id=company_id, error=type(error).__name__)
+        log.warning("export.not_running", company_id=company_id, error=type(error).__name__, detail=str(error)[:200])
         return NOT_RUNNING
     if not started:
         return "Fakturan exporteras redan eller är redan exporterad."
@@ -33,7 +33,7 @@ def export_all_pending(company_id: int) -> tuple[int, str]:
     try:
         started = workflow.export_pending([company_id], include_failed=True)
     except (RuntimeError, DBOSException) as error:
-        log.warning("export.not_running", company_id=company_id, error=type(error).__name__)
+        log.warning("export.not_running", company_id=company_id, error=type(error).__name__, detail=str(error)[:200])
         return 0, NOT_RUNNING
     if not started:
         return 0, "Det finns inga fakturor som väntar på export."

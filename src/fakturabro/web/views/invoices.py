@@ -11,10 +11,11 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.errors import DomainError
 from fakturabro.domain.invoice import InvoiceStatus
@@ -26,7 +27,7 @@ from fakturabro.store.models import NumberSeries
 from fakturabro.store.series import INVOICE_SERIES
 from fakturabro.web.deps import ContainerDep, Db
 from fakturabro.web.views import exporting
-from fakturabro.web.views.forms import text
+from fakturabro.web.views.forms import FormData, text
 from fakturabro.web.views.invoice_form import (
     EditorValues,
     blank_row,
@@ -47,6 +48,7 @@ log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Tab = Literal["alla", "utkast", "godkanda", "betalade"]
+Csrf = Annotated[str | None, Form(max_length=100)]
 
 TABS: dict[str, tuple[str, tuple[InvoiceStatus, ...]]] = {
     "alla": ("Alla", ()),
@@ -88,7 +90,8 @@ def new_invoice(request: Request, db: Db, company_id: PageCompany) -> HTMLRespon
 
 @router.post("/invoices/new", response_class=HTMLResponse)
 async def create_invoice(request: Request, db: Db, company_id: PageCompany) -> Response:
-    return await _submit(request, db, company_id, None)
+    form = await request.form()
+    return await run_in_threadpool(_submit, request, db, company_id, None, form)
 
 
 @router.post("/invoices/preview", response_class=HTMLResponse)
@@ -97,7 +100,8 @@ async def preview_totals(request: Request, db: Db, company_id: PageCompany) -> H
     form = await request.form()
     check_csrf(request, text(form, "csrf"))
     values = from_form(form)
-    return render(request, "invoice_editor.html", _preview_context(db, company_id, values), block="totals")
+    context = await run_in_threadpool(_preview_context, db, company_id, values)
+    return render(request, "invoice_editor.html", context, block="totals")
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
@@ -117,14 +121,19 @@ def invoice_page(request: Request, container: ContainerDep, company_id: PageComp
 
 @router.post("/invoices/{invoice_id}", response_class=HTMLResponse)
 async def save_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_save_draft, request, db, company_id, invoice_id, form)
+
+
+def _save_draft(request: Request, db: Database, company_id: int, invoice_id: int, form: FormData) -> Response:
     invoice = invoices.get_invoice(db, company_id, invoice_id)
     if invoice.status != InvoiceStatus.DRAFT:
         raise HTTPException(409, "Fakturan är godkänd och kan inte ändras.")
-    return await _submit(request, db, company_id, invoice)
+    return _submit(request, db, company_id, invoice, form)
 
 
-async def _submit(request: Request, db: Database, company_id: int, invoice: InvoiceView | None) -> Response:
-    form = await request.form()
+# Handlers read the form on the event loop, then do the database work in the threadpool (like plain `def` routes).
+def _submit(request: Request, db: Database, company_id: int, invoice: InvoiceView | None, form: FormData) -> Response:
     check_csrf(request, text(form, "csrf"))
     values = from_form(form)
     action = text(form, "action") or "save"
@@ -213,9 +222,8 @@ def _editor(
 
 
 @router.post("/invoices/{invoice_id}/delete")
-async def delete_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> Response:
-    form = await request.form()
-    check_csrf(request, text(form, "csrf"))
+def delete_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id, csrf: Csrf = None) -> Response:
+    check_csrf(request, csrf)
     invoices.delete_draft(db, company_id, invoice_id)
     return _redirect(request, "/invoices?tab=utkast")
 
@@ -233,9 +241,12 @@ def confirm_approval(request: Request, db: Db, company_id: PageCompany, invoice_
 
 
 @router.post("/invoices/{invoice_id}/approve", response_class=HTMLResponse)
-async def approve(request: Request, container: ContainerDep, company_id: PageCompany, invoice_id: Id) -> Response:
-    form = await request.form()
-    check_csrf(request, text(form, "csrf"))
+def approve(
+    request: Request, container: ContainerDep, company_id: PageCompany, invoice_id: Id, csrf: Csrf = None
+) -> Response:
+    # A plain route (threadpool): the approval starts a DBOS workflow, and DBOS's synchronous API refuses to
+    # run on the event loop's thread.
+    check_csrf(request, csrf)
     db = container.db
     try:
         invoices.approve_invoice(db, company_id, invoice_id, container.on_approved)
@@ -282,9 +293,10 @@ def export_badge(request: Request, db: Db, company_id: PageCompany, invoice_id: 
 
 
 @router.post("/invoices/{invoice_id}/export-again", response_class=HTMLResponse)
-async def export_again(request: Request, db: Db, company_id: PageCompany, invoice_id: Id, detalj: int = 0) -> Response:
-    form = await request.form()
-    check_csrf(request, text(form, "csrf"))
+def export_again(
+    request: Request, db: Db, company_id: PageCompany, invoice_id: Id, detalj: int = 0, csrf: Csrf = None
+) -> Response:
+    check_csrf(request, csrf)
     invoice = invoices.get_invoice(db, company_id, invoice_id)
     message = exporting.export_again(company_id, invoice.id)
     if is_htmx(request):
