@@ -34,7 +34,7 @@ def log_in(page: Page, server: Server) -> None:
 
 
 def connect_visma(page: Page, server: Server) -> None:
-    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Inställningar").click()
     page.get_by_role("link", name=re.compile("Visma eEkonomi")).first.click()
     page.get_by_role("button", name="Aktivera integration").click()
     expect(page.get_by_role("button", name="Koppla till Visma eEkonomi")).to_be_visible()
