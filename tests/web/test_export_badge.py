@@ -54,7 +54,7 @@ def test_each_state_has_its_badge(user: User, web_container: Container, state: s
     assert badge.status_code == 200
     assert f'data-export-state="{state}"' in badge.text
     assert label in badge.text
-    assert ('hx-trigger="every 2s"' in badge.text) is polls
+    assert ('hx-trigger="every 5s"' in badge.text) is polls
     assert ("Exportera igen" in badge.text) is (state in ("failed", "needs_reconnect", "waiting"))
     if state == "failed":
         assert "Vismas meddelande: &lt;b&gt;fel&lt;/b&gt;" in badge.text
