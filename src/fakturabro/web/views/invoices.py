@@ -7,7 +7,6 @@ its own fragment until the export reaches a final state.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -187,7 +186,7 @@ def _articles(db: Database, company_id: int) -> dict[str, ArticleView]:
 
 def _preview_context(db: Database, company_id: int, values: EditorValues) -> dict[str, Any]:
     known = _customers(db, company_id)
-    result = preview(values, _articles(db, company_id), known.get(values.customer_number), date.today())
+    result = preview(values, _articles(db, company_id), known.get(values.customer_number), db.clock().date())
     return {"preview": result, "values": values}
 
 
