@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from fakturabro.sync import runtime
 from fakturabro.sync.export import workflow
 
 from .export_helpers import PRIVATE_PNR, ExportApi, money
@@ -154,6 +155,7 @@ def test_the_scheduled_pick_up_exports_waiting_invoices_once_connected(api: Expo
     customer = api.private_customer()
     invoice = api.approve(customer, [LABOUR])
     assert api.wait_exported(invoice["id"]).state == "waiting"
+    assert runtime.wait_for(invoice["id"], 1) == "waiting"  # its workflow has ended, not only written the state
 
     workflow.export_pending_scheduled(datetime.now(UTC), None)  # still not connected: left waiting
     assert api.export_of(invoice["id"]).generation == 1  # type: ignore[union-attr]
