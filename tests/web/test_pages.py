@@ -267,3 +267,16 @@ def test_hostile_text_is_escaped_everywhere(user: User, web_container: Container
         assert "<script>alert" not in page, path
         assert "<img src=x" not in page, path
         assert "&lt;script&gt;" in page, path
+
+
+def test_page_errors_are_pages_in_swedish(user: User) -> None:
+    missing = user.get("/invoices/999999")
+    assert missing.status_code == 404
+    assert "text/html" in missing.headers["content-type"]
+    assert "Sidan finns inte" in missing.text
+    expired = user.post("/customers/new", {"name": "X"}, csrf=False)
+    assert expired.status_code == 403
+    assert "Formuläret har gått ut" in expired.text
+    fragment = user.get("/invoices/999999/export-badge", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.text

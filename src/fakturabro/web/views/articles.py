@@ -21,13 +21,14 @@ from fakturabro.invoicing.inputs import MAX_ID, ArticleInput
 from fakturabro.invoicing.views import ArticleView
 from fakturabro.store.database import Database
 from fakturabro.web.deps import Db
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, decimal_text, field_errors, text
 from fakturabro.web.views.labels import HOUSE_WORK_TYPES, KINDS
 from fakturabro.web.views.rendering import is_htmx, render
 from fakturabro.web.views.session import PageCompany, check_csrf
 from fakturabro.web.views.visma_state import visma_articles
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fakturabro.invoicing.companies import authenticate_user
 from fakturabro.web.deps import Db
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.rendering import render
 from fakturabro.web.views.session import LoginLimiter, check_csrf, login_limiter, start_session
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Limiter = Annotated[LoginLimiter, Depends(login_limiter)]
 
 

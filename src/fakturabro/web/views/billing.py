@@ -20,12 +20,13 @@ from fakturabro.sync.payments import service
 from fakturabro.visma.errors import VismaError
 from fakturabro.web.deps import ContainerDep
 from fakturabro.web.views import exporting
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.rendering import is_htmx, render
 from fakturabro.web.views.session import PageCompany, check_csrf
 from fakturabro.web.views.visma_state import export_states
 
 log = structlog.get_logger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Csrf = Annotated[str | None, Form(max_length=100)]
 
 

@@ -26,11 +26,12 @@ from fakturabro.invoicing.inputs import MAX_ID, CustomerInput
 from fakturabro.invoicing.views import CustomerView
 from fakturabro.store.database import Database
 from fakturabro.web.deps import Db
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, checked, field_errors, text
 from fakturabro.web.views.rendering import is_htmx, render
 from fakturabro.web.views.session import PageCompany, check_csrf
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdentityField = Literal["org_number", "personal_number", "vat_number"]
 _FIELDS = (

@@ -26,6 +26,7 @@ from fakturabro.store.models import NumberSeries
 from fakturabro.store.series import INVOICE_SERIES
 from fakturabro.web.deps import ContainerDep, Db
 from fakturabro.web.views import exporting
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, text
 from fakturabro.web.views.invoice_form import (
     EditorValues,
@@ -44,7 +45,7 @@ from fakturabro.web.views.session import PageCompany, check_csrf
 from fakturabro.web.views.visma_state import ExportInfo, export_history, export_state, export_states
 
 log = structlog.get_logger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Tab = Literal["alla", "utkast", "godkanda", "betalade"]
 Csrf = Annotated[str | None, Form(max_length=100)]

@@ -7,10 +7,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fakturabro.sync.connection import connection_status
 from fakturabro.web.deps import Db
+from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.rendering import render
 from fakturabro.web.views.session import PageCompany
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/settings")
