@@ -4,7 +4,7 @@ Visma exactly once and /metrics says so.
 PostgreSQL (DATABASE_URL_TEST): one web process (`serve`, which also works the queue) and two
 `fakturabro worker` processes sharing the database and DBOS's queues; worker w1 is killed once a fifth of the
 invoices are exported and restarted with the same executor id. SQLite: the single `serve` process is killed and
-restarted. CI size: SCALE_OUT_INVOICES (default 80; 120 takes about 110 s on PostgreSQL, 65 s on SQLite).
+restarted. CI size: SCALE_OUT_INVOICES (default 60; 120 takes about 110 s on PostgreSQL, 65 s on SQLite).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from fakturabro.sync.connection import DatabaseTokenStore
 
 from .serving import Processes, connect_through_the_sandbox, free_port, metric, ok
 
-INVOICES = int(os.environ.get("SCALE_OUT_INVOICES", "80"))
+INVOICES = int(os.environ.get("SCALE_OUT_INVOICES", "60"))
 DEADLINE_SECONDS = 60 + INVOICES * 2.0
 
 
