@@ -22,7 +22,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fakturabro.domain.customer import CustomerKind, customer_kind
+from fakturabro.domain.customer import customer_kind
 from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
@@ -54,6 +54,7 @@ from fakturabro.visma.models import (
 log = structlog.get_logger("fakturabro.sync.export")
 
 ARTICLE_CURSOR_OVERLAP = timedelta(minutes=5)
+LINK_IN_FLIGHT = "pending"  # in `visma_link_id` while the link's POST may have landed unseen
 
 
 class ExportState:
@@ -581,9 +582,10 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        if row.visma_document_type != DRAFT_MODE or not row.visma_id or (row.visma_link_id or "").count("-") == 4:
+        linked = row.visma_link_id not in (None, LINK_IN_FLIGHT)
+        if row.visma_document_type != DRAFT_MODE or not row.visma_id or linked:
             return row.visma_link_id
-        visma_id, in_flight = row.visma_id, row.visma_link_id == "pending"
+        visma_id, in_flight = row.visma_id, row.visma_link_id == LINK_IN_FLIGHT
         company_name = session.get(models.Company, company_id)
         partner_company = company_name.name if company_name else "fakturabro"
     client = deps.client_for(company_id)
@@ -597,7 +599,7 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
         with deps.db.transaction() as session:
             row = session.get(InvoiceExport, invoice_id)
             assert row is not None
-            row.visma_link_id = "pending"
+            row.visma_link_id = LINK_IN_FLIGHT
         created = client.create_partner_resource_link(
             PartnerResourceLink(
                 resource_id=UUID(visma_id),
@@ -663,7 +665,3 @@ def _article_numbers_by_id(deps: ExportDeps, company_id: int) -> dict[str, str]:
     with deps.db.transaction() as session:
         rows = session.scalars(select(VismaArticleCache).where(VismaArticleCache.company_id == company_id)).all()
         return {row.visma_id: row.number for row in rows}
-
-
-def customer_kind_of(customer: mapping.CustomerToExport) -> CustomerKind:
-    return customer.kind
