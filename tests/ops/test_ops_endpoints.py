@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.observability.metrics import serve_worker_metrics
 from fakturabro.settings import Settings
 from fakturabro.store.database import make_engine
 from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
+
+from .serving import free_port
 
 PASSWORD = "ett-bra-lösenord-1"
 
@@ -133,3 +137,11 @@ def test_metrics_are_exposed_in_prometheus_format(client: TestClient) -> None:
         "# TYPE fakturabro_visma_token_refreshes_total counter",
     ):
         assert name in body, name
+
+
+def test_a_worker_serves_its_metrics_on_its_own_port(ops_container: Container) -> None:
+    port = free_port()
+    serve_worker_metrics(port, ops_container.db)
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert "fakturabro_export_queue_depth" in body
+    assert "# TYPE fakturabro_visma_requests_total counter" in body
