@@ -111,3 +111,12 @@ def test_update_customer_turns_a_private_person_into_a_company(api: Api) -> None
 def test_unknown_customer_is_404(api: Api) -> None:
     assert api.get("/customers/999999").status_code == 404
     assert api.put("/customers/999999", {"name": "X"}).status_code == 404
+
+
+def test_search_ignores_the_case_of_swedish_letters(api: Api) -> None:
+    api.private_customer(name="Villa Ägare Östlund")
+    api.private_customer(name="Åsa Berg")
+    assert [c["name"] for c in api.get("/customers", params={"search": "ÄGARE ÖSTLUND"}).json()] == [
+        "Villa Ägare Östlund"
+    ]
+    assert [c["name"] for c in api.get("/customers", params={"search": "åsa"}).json()] == ["Åsa Berg"]
