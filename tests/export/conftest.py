@@ -124,6 +124,7 @@ def export_container(tmp_path_factory: pytest.TempPathFactory, connections: Conn
         backoff_cap_seconds=1.0,
         max_attempts=40,
         article_refresh_seconds=0,
+        in_flight_grace_seconds=2.0,  # > the sandbox's 1.5 s withheld answers in the fault tests
     )
     runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False)
     yield container

@@ -48,6 +48,7 @@ def main(config_path: str, executor_id: str) -> None:
         backoff_cap_seconds=0.5,
         max_attempts=60,
         article_refresh_seconds=0,
+        in_flight_grace_seconds=2.0,
     )
     runtime.launch(settings, deps, executor_id=executor_id, polling_interval_sec=0.05, schedule_pending=False)
     # What a restarted worker (or the scheduled pick-up) does: enqueue whatever is not exported yet.

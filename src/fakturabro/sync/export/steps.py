@@ -43,7 +43,7 @@ from fakturabro.sync.export.planner import (
 )
 from fakturabro.visma import mapping
 from fakturabro.visma.client import VismaClient, odata_string
-from fakturabro.visma.errors import VismaConflict, VismaValidationError
+from fakturabro.visma.errors import VismaConflict, VismaError, VismaUnavailable, VismaValidationError
 from fakturabro.visma.models import (
     ArticleAccountCoding,
     CustomerInvoiceDraft,
@@ -82,6 +82,9 @@ class ExportDeps:
     house_work_fallback_name: str = "Minuba ROT/RUT"
     article_refresh_seconds: float = 60.0
     link_back: bool = True
+    # A create whose answer was lost is looked up by its marker; only after this long (more than the client's
+    # read timeout) does "not found" mean "never landed", since Visma may still be committing a slow request.
+    in_flight_grace_seconds: float = 90.0
     max_attempts: int = 8
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 60.0
@@ -482,23 +485,44 @@ def send_document(
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        known_id, document_type, in_flight = row.visma_id, row.visma_document_type, row.in_flight_at is not None
+        known_id, document_type, in_flight_at = row.visma_id, row.visma_document_type, row.in_flight_at
     if known_id is not None:
         return _read_back(client, known_id, document_type or DRAFT_MODE)
-    if in_flight:
+    if in_flight_at is not None:
         found = _find_by_marker(client, mode, invoice.number, marker)
         if found is not None:
             _record_document(deps, invoice_id, found)
             return SentDocument(**{**found.__dict__, "adopted": True})
+        age = (_aware(deps.db.clock()) - _aware(in_flight_at)).total_seconds()
+        if age < deps.in_flight_grace_seconds:
+            raise DocumentMayStillLand(
+                f"the create of {marker} may still be committing in Visma ({age:.0f} s ago); looking again later"
+            )
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
         row.marker = marker
         row.in_flight_at = deps.db.clock()
         row.visma_customer_id = customer_id
-    sent = _create(client, deps, invoice, mode, customer_id, article_ids, marker)
+    try:
+        sent = _create(client, deps, invoice, mode, customer_id, article_ids, marker)
+    except VismaError as error:
+        if not error.may_have_executed:  # refused or never sent: provably nothing landed, nothing to look up
+            _clear_in_flight(deps, invoice_id)
+        raise
     _record_document(deps, invoice_id, sent)
     return sent
+
+
+def _clear_in_flight(deps: ExportDeps, invoice_id: int) -> None:
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.in_flight_at = None
+
+
+class DocumentMayStillLand(VismaUnavailable):
+    """A create in flight was not found yet but is too recent to rule out: retried (after a pause), never re-sent."""
 
 
 def _create(
