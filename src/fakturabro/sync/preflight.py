@@ -383,7 +383,11 @@ def run_check(
 
 
 def check_before_export(
-    container: VismaContainer, company_id: int, *, max_age: timedelta = timedelta(minutes=10)
+    container: VismaContainer,
+    company_id: int,
+    *,
+    max_age: timedelta = timedelta(minutes=10),
+    setup: VismaSetup | None = None,
 ) -> CheckResult:
     """The check a batch export starts with: the stored result when it is recent, else a fresh run.
 
@@ -393,7 +397,7 @@ def check_before_export(
     latest = latest_check(container.db, company_id)
     if latest is not None and latest.checked_at + max_age > container.db.clock():
         return latest
-    return run_check(container, company_id, "export")
+    return run_check(container, company_id, "export", setup=setup)
 
 
 def store_result(db: Database, company_id: int, trigger: str, items: list[CheckItem]) -> CheckResult:

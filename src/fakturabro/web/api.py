@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
@@ -12,7 +13,10 @@ from fakturabro.invoicing import articles, customers, invoices, payments
 from fakturabro.invoicing.companies import company_name
 from fakturabro.invoicing.inputs import MAX_ID, ArticleInput, CreditInput, CustomerInput, InvoiceInput, PaymentInput
 from fakturabro.invoicing.views import ArticleView, CompanyView, CustomerView, InvoiceView, PaymentView
+from fakturabro.sync import preflight
 from fakturabro.sync.export import workflow as export_workflow
+from fakturabro.visma.errors import OAuthError
+from fakturabro.web.api_visma import ChecklistItemView, request_setup
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
 
 router = APIRouter(prefix="/api/v1")
@@ -135,10 +139,27 @@ def export_invoice_again(invoice_id: Id, db: Db, company_id: CompanyId) -> Invoi
     return invoices.get_invoice(db, company_id, invoice_id)
 
 
+class PendingExportsView(BaseModel):
+    started: list[int]
+    checklist: list[ChecklistItemView] = Field(
+        description="The settings check the batch starts with; empty when Visma is not connected (the invoices wait)."
+    )
+
+
 @router.post("/exports/pending", tags=["export"])
-def export_all_pending(company_id: CompanyId) -> dict[str, list[int]]:
-    """Export every approved invoice of the company that is not in Visma yet (failed ones too)."""
-    return {"started": export_workflow.export_pending([company_id], include_failed=True)}
+def export_all_pending(request: Request, container: ContainerDep, company_id: CompanyId) -> PendingExportsView:
+    """Export every approved invoice of the company that is not in Visma yet (failed ones too).
+
+    The batch starts with the settings check (a result younger than ten minutes is reused), so a setting that
+    would make these invoices fail in Visma is shown here, next to what was started."""
+    checklist: list[ChecklistItemView] = []
+    try:
+        check = preflight.check_before_export(container, company_id, setup=request_setup(request, container))
+        checklist = [ChecklistItemView(key=i.key, ok=i.ok, message=i.message, fix=i.fix) for i in check.items]
+    except OAuthError:
+        pass  # not connected: the invoices wait and go once the company connects
+    started = export_workflow.export_pending([company_id], include_failed=True)
+    return PendingExportsView(started=started, checklist=checklist)
 
 
 # --- payments --------------------------------------------------------------------------------------------
