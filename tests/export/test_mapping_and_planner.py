@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -80,6 +81,13 @@ def test_customer_type_follows_the_org_number_rule() -> None:
 def test_a_customer_without_postal_town_is_refused_before_visma_sees_it() -> None:
     with pytest.raises(mapping.MappingError, match="postnummer eller ort"):
         mapping.customer_to_visma(mapping.CustomerToExport("9", "X", CustomerKind.PRIVATE), uuid.uuid4())
+
+
+def test_a_name_longer_than_visma_takes_is_refused_with_the_field_to_shorten() -> None:
+    long_name = dataclasses.replace(PRIVATE, name="Bostadsrättsföreningen Solrosen i Västra Frölunda nr 2")
+    with pytest.raises(mapping.MappingError, match=r"Kundnamnet .* 54 tecken, men Visma tar högst 50"):
+        mapping.customer_to_visma(long_name, uuid.uuid4())
+    mapping.customer_to_visma(dataclasses.replace(PRIVATE, name="x" * 50), uuid.uuid4())
 
 
 def test_fallback_articles_per_vat_rate_and_husavdrag() -> None:

@@ -136,6 +136,7 @@ def customer_to_visma(customer: CustomerToExport, terms_of_payment_id: UUID) -> 
             f"Kunden {customer.number} saknar postnummer eller ort, som Visma kräver. Fyll i adressen och "
             "exportera igen."
         )
+    _check_visma_lengths(customer)
     is_company = customer.kind is CustomerKind.COMPANY
     return Customer(
         customer_number=customer.number,
@@ -155,6 +156,29 @@ def customer_to_visma(customer: CustomerToExport, terms_of_payment_id: UUID) -> 
         telephone=customer.phone,
         currency_code="SEK",
     )
+
+
+# Visma's `CustomerApi` limits (the official spec's maxLength); ours are longer, so say which field to shorten
+# instead of letting Visma answer with a validation error the user cannot read.
+_VISMA_CUSTOMER_LIMITS = (
+    ("number", "Kundnumret", 16),
+    ("name", "Kundnamnet", 50),
+    ("address_line1", "Adressraden", 50),
+    ("address_line2", "Andra adressraden", 50),
+    ("postal_code", "Postnumret", 10),
+    ("city", "Orten", 50),
+    ("phone", "Telefonnumret", 50),
+)
+
+
+def _check_visma_lengths(customer: CustomerToExport) -> None:
+    for field_name, label, limit in _VISMA_CUSTOMER_LIMITS:
+        value = getattr(customer, field_name) or ""
+        if len(value) > limit:
+            raise MappingError(
+                f"{label} på kund {customer.number} är {len(value)} tecken, men Visma tar högst {limit}. "
+                "Korta det på kunden och exportera igen."
+            )
 
 
 # --- articles --------------------------------------------------------------------------------------------------
