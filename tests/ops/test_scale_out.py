@@ -10,6 +10,7 @@ restarted. CI size: SCALE_OUT_INVOICES (default 60; 120 takes about 110 s on Pos
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -179,6 +180,12 @@ def _assert_exactly_once_and_metrics_agree(cluster: Cluster, approved: dict[int,
     assert metric(body, "fakturabro_export_queue_depth") == 0
     assert metric(body, 'fakturabro_exports{state="failed"}') == 0
     assert httpx.get(f"{cluster.url}/readyz", timeout=30).status_code == 200
+    for name in cluster.workers:  # graceful shutdown: SIGTERM ends a worker cleanly
+        cluster.processes.stop(name)
+        assert cluster.processes.running[name].returncode == 0, cluster.processes.log(name)[-3000:]
+    cluster.processes.stop("web")  # uvicorn shuts down, then re-raises SIGTERM (exit status -15)
+    assert cluster.processes.running["web"].returncode in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in cluster.processes.log("web")
 
 
 @pytest.mark.postgres
