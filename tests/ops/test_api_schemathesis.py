@@ -49,8 +49,8 @@ def our_api_schema() -> dict[str, Any]:
 schema = schemathesis.openapi.from_dict(our_api_schema())
 schema.config.phases.update(phases=["examples", "fuzzing"])
 # The export operations start DBOS workflows: they need the background runtime in the process, which is
-# process-global and owned by the export tests (tests/export). Known and reported: in a process without the
-# runtime (`serve --no-worker`) POST /api/v1/invoices/{id}/export answers 500 ("export is not configured").
+# process-global and owned by the export tests (tests/export). Without it they answer 409 `export_not_running`
+# (tests/api/test_export_not_running.py).
 schema = schema.exclude(tag="export")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
+from dbos._error import DBOSException
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -20,6 +22,7 @@ from fakturabro.web.api_visma import ChecklistItemView, request_setup
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
 
 router = APIRouter(prefix="/api/v1")
+T = TypeVar("T")
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -134,7 +137,7 @@ def credit_invoice(
 @router.post("/invoices/{invoice_id}/export", status_code=202, tags=["export"])
 def export_invoice_again(invoice_id: Id, db: Db, company_id: CompanyId) -> InvoiceView:
     """Export again after a fix (only from failed, waiting or needs reconnect)."""
-    if not export_workflow.export_again(company_id, invoice_id):
+    if not _in_export_process(lambda: export_workflow.export_again(company_id, invoice_id)):
         raise Conflict("Fakturan exporteras redan eller är redan exporterad.", "export_not_resting")
     return invoices.get_invoice(db, company_id, invoice_id)
 
@@ -158,8 +161,20 @@ def export_all_pending(request: Request, container: ContainerDep, company_id: Co
         checklist = [ChecklistItemView(key=i.key, ok=i.ok, message=i.message, fix=i.fix) for i in check.items]
     except OAuthError:
         pass  # not connected: the invoices wait and go once the company connects
-    started = export_workflow.export_pending([company_id], include_failed=True)
+    started = _in_export_process(lambda: export_workflow.export_pending([company_id], include_failed=True))
     return PendingExportsView(started=started, checklist=checklist)
+
+
+def _in_export_process(start: Callable[[], T]) -> T:
+    """Starting an export needs this process's background runtime; without it the request is refused, not a 500."""
+    try:
+        return start()
+    except (export_workflow.ExportNotRunning, DBOSException) as error:
+        raise Conflict(
+            "Exporten körs inte i den här processen. Starta fakturabro utan --no-worker, eller låt "
+            "`fakturabro worker` ta de väntande fakturorna (de hämtas varje minut).",
+            "export_not_running",
+        ) from error
 
 
 # --- payments --------------------------------------------------------------------------------------------

@@ -50,9 +50,13 @@ def configure(deps: ExportDeps) -> None:
     _deps[:] = [deps]
 
 
+class ExportNotRunning(RuntimeError):
+    """This process runs no background export (``serve --no-worker``, or a tool that never started it)."""
+
+
 def current_deps() -> ExportDeps:
     if not _deps:
-        raise RuntimeError("the export is not configured: call sync.export.workflow.configure() first")
+        raise ExportNotRunning("the export is not configured: call sync.export.workflow.configure() first")
     return _deps[0]
 
 
