@@ -121,7 +121,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"fakturabro serve did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running on the main thread while it is
+# alive, and DBOS refuses its sync calls there (`register_queue() was called while an event loop is running`), so
+# a session-wide browser broke the export tests that xdist put after a browser test on the same worker.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = chromium_path()
     with sync_playwright() as playwright:
