@@ -102,15 +102,14 @@ def serve(
     runtime = _background_runtime() if worker else None
     if runtime is not None:
         runtime.start(container)
+        # On SIGTERM uvicorn runs the app's shutdown and then re-raises the signal, so a `finally` here would never
+        # run: the DBOS runtime stops with the app instead (its unfinished workflows resume at the next start).
+        fastapi_app.router.on_shutdown.append(runtime.shutdown)
     if settings.uses_embedded_sandbox:
         console.print(f"Visma-sandlåda: http://{host}:{port}{SANDBOX_MOUNT_PATH}")
     console.print(f"fakturabro kör på http://{host}:{port}  (API-dokumentation: /docs)")
-    try:
-        # log_config=None: uvicorn's lines go through our redacting structlog formatter.
-        uvicorn.run(fastapi_app, host=host, port=port, log_level="info", log_config=None)
-    finally:
-        if runtime is not None:
-            runtime.shutdown()
+    # log_config=None: uvicorn's lines go through our redacting structlog formatter.
+    uvicorn.run(fastapi_app, host=host, port=port, log_level="info", log_config=None)
 
 
 def _background_runtime() -> Any:
