@@ -124,6 +124,8 @@ def configure_logging(*, level: str | None = None, json: bool | None = None) -> 
             root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every start; its migration lines stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
     # uvicorn installs its own handlers; let its lines reach ours instead.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uvicorn_logger = logging.getLogger(name)
