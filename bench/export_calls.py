@@ -3,19 +3,33 @@
     .venv/bin/python bench/export_calls.py                       # 100 invoices × 5 rows over 20 customers
     FAKTURABRO_BENCH_INVOICES=1000 FAKTURABRO_BENCH_CUSTOMERS=200 .venv/bin/python bench/export_calls.py
     FAKTURABRO_BENCH_LINK_BACK=0 ...                             # without the partner resource link
+    FAKTURABRO_BENCH_SANDBOX=process ...                         # sandbox in its own process (our CPU apart)
+    FAKTURABRO_BENCH_PROFILE=export.prof ...                     # cProfile of every thread, both rounds
 
 Two rounds of N invoices against the sandbox over real HTTP (zero latency, rate limit off), SQLite, one DBOS
 executor in process: round 1 meets new customers (first-export cost), round 2 the same customers again with
 the article cache warm (steady state). Calls are counted by the sandbox's request log (`/_sandbox/requests`).
 Set DATABASE_URL to a PostgreSQL URL to measure on PostgreSQL (DBOS then uses it too).
+
+With ``FAKTURABRO_BENCH_SANDBOX=process`` the sandbox runs as `fakturabro sandbox` in a child process on a
+loopback port, so "CPU per invoice" is this process's own (``getrusage(RUSAGE_SELF)``) and the sandbox's CPU
+(read from /proc) is reported apart. ``FAKTURABRO_BENCH_RATE_LIMIT`` (default 0 = off) turns the sandbox's
+per-endpoint limit on, for the bulk-export-under-the-real-limit figure.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +42,7 @@ from fakturabro.bootstrap import build
 from fakturabro.invoicing import customers, invoices
 from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
-from fakturabro.sandbox.testing import live_sandbox
+from fakturabro.sandbox.testing import free_port, live_sandbox
 from fakturabro.settings import Settings
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.store.migrate import upgrade
@@ -41,6 +55,9 @@ INVOICES = int(os.environ.get("FAKTURABRO_BENCH_INVOICES", "100"))
 CUSTOMERS = int(os.environ.get("FAKTURABRO_BENCH_CUSTOMERS", "20"))
 LINK_BACK = os.environ.get("FAKTURABRO_BENCH_LINK_BACK", "1") != "0"
 LATENCY_MS = int(os.environ.get("FAKTURABRO_BENCH_LATENCY_MS", "0"))  # > 0: measure approval → exported latency
+SEPARATE_SANDBOX = os.environ.get("FAKTURABRO_BENCH_SANDBOX", "thread") == "process"
+RATE_LIMIT = int(os.environ.get("FAKTURABRO_BENCH_RATE_LIMIT", "0"))
+PROFILE = os.environ.get("FAKTURABRO_BENCH_PROFILE")
 
 
 def cpu_seconds() -> float:
@@ -48,8 +65,76 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class Sandbox:
+    """Where the sandbox runs: its base URL and (in a child process) its process id for its CPU time."""
+
+    def __init__(self, base_url: str, pid: int | None) -> None:
+        self.base_url, self.pid = base_url, pid
+
+    def cpu_seconds(self) -> float | None:
+        if self.pid is None:
+            return None
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@contextmanager
+def profiled(path: str | None) -> Iterator[None]:
+    """cProfile in every thread started from here on (DBOS's workers) and this one; one merged file at the end."""
+    if not path:
+        yield
+        return
+    profilers: list[cProfile.Profile] = []
+
+    def start_in_thread(*_args: object) -> None:  # the first event in a new thread: profile it from here on
+        profiler = cProfile.Profile()
+        profilers.append(profiler)
+        profiler.enable()
+
+    threading.setprofile(start_in_thread)
+    main_profiler = cProfile.Profile()
+    main_profiler.enable()
+    try:
+        yield
+    finally:
+        threading.setprofile(None)
+        main_profiler.disable()
+        stats = pstats.Stats(main_profiler)
+        for profiler in profilers:
+            profiler.create_stats()
+            stats.add(profiler)
+        stats.dump_stats(path)
+
+
+@contextmanager
+def sandbox_server() -> Iterator[Sandbox]:
+    if not SEPARATE_SANDBOX:
+        with live_sandbox(None, rate_limit_per_minute=RATE_LIMIT) as sandbox:
+            yield Sandbox(sandbox.base_url, None)
+        return
+    port = free_port()
+    command = [sys.executable, "-m", "fakturabro.cli", "sandbox", "--host", "127.0.0.1", "--port", str(port)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base_url}/_sandbox/faults", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError("the sandbox process did not start") from None
+                time.sleep(0.1)
+        httpx.put(f"{base_url}/_sandbox/faults", json={"rate_limit_per_minute": RATE_LIMIT}, timeout=5)
+        yield Sandbox(base_url, child.pid)
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as data_dir, live_sandbox(None, rate_limit_per_minute=0) as sandbox:
+    with tempfile.TemporaryDirectory() as data_dir, sandbox_server() as sandbox, profiled(PROFILE):
         control = httpx.Client(base_url=f"{sandbox.base_url}/_sandbox", timeout=30)
         token = control.post("/token", json={}).json()["access_token"]
         settings = Settings(
@@ -62,9 +147,12 @@ def main() -> None:
         upgrade(container.engine)
         company_id = create_company(container.db, f"Bench {time.time()}").id
 
+        # One client for the run, as `runtime.production_deps` keeps one per company and connection.
+        http = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        visma = VismaClient(http, f"{sandbox.base_url}/v2")
+
         def client_for(_company_id: int) -> VismaClient:
-            http = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-            return VismaClient(http, f"{sandbox.base_url}/v2")
+            return visma
 
         deps = ExportDeps(db=container.db, client_for=client_for, mode_for=lambda _c: "draft", link_back=LINK_BACK)
         runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False)
@@ -83,18 +171,25 @@ def main() -> None:
             for label in ("first export (new customers)", "steady state (known customers, articles cached)"):
                 control.delete("/requests")
                 ids = approve(container, company_id, [b.customer_number for b in buyers])
-                started, cpu = time.perf_counter(), cpu_seconds()
+                started, cpu, sandbox_cpu = time.perf_counter(), cpu_seconds(), sandbox.cpu_seconds()
                 for invoice_id in ids:
                     workflow.start_export(company_id, invoice_id)
                 wait(container, ids)
                 elapsed, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu
+                sandbox_after = sandbox.cpu_seconds()
                 counts = control.get("/requests").json()["counts"]
                 calls = sum(counts.values())
                 print(
                     f"{label}: {len(ids)} invoices × 5 rows, {calls} Visma calls = {calls / len(ids):.2f} per invoice"
                 )
                 per_invoice_ms = cpu_used * 1000 / len(ids)
-                print(f"  {len(ids) / elapsed:.1f} invoices/s, {per_invoice_ms:.0f} ms CPU per invoice (whole process)")
+                whose = "ours, sandbox apart" if SEPARATE_SANDBOX else "whole process, sandbox included"
+                print(f"  {len(ids) / elapsed:.1f} invoices/s, {per_invoice_ms:.0f} ms CPU per invoice ({whose})")
+                if sandbox_cpu is not None and sandbox_after is not None:
+                    print(
+                        f"  sandbox process: {(sandbox_after - sandbox_cpu) * 1000 / len(ids):.0f} ms CPU per invoice"
+                    )
+                print(f"  {elapsed:.1f} s for the round")
                 print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         finally:
             runtime.shutdown()
