@@ -11,6 +11,9 @@ does not promise unique customer numbers); Visma's rate limit, not our concurren
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 from dbos import DBOS, DBOSConfig, WorkflowHandle
@@ -98,17 +101,54 @@ def wait_for(invoice_id: int, generation: int = 1) -> str | None:
     return handle.get_result()
 
 
+def kept_clients(
+    connection_of: Callable[[int], tuple[bool, datetime | None]], build: Callable[[int], VismaClient]
+) -> Callable[[int], VismaClient]:
+    """`client_for` keeping one client per company and connection (see `production_deps`).
+
+    ``connection_of`` is read on every call: (connected, connected at). A kept client is returned only while the
+    company is connected with the same ``connected_at``; otherwise ``build`` runs (and raises when not connected).
+    """
+    kept: dict[int, tuple[datetime | None, VismaClient]] = {}
+    lock = threading.Lock()
+
+    def client_for(company_id: int) -> VismaClient:
+        connected, connected_at = connection_of(company_id)
+        held = kept.get(company_id)
+        if connected and held is not None and held[0] == connected_at:
+            return held[1]
+        client = build(company_id)
+        with lock:
+            kept[company_id] = (connected_at, client)
+        return client
+
+    return client_for
+
+
 def production_deps(container: Container) -> ExportDeps:
-    """The export's dependencies from the composition root: the company's Visma connection and export mode."""
-    from fakturabro.sync.connection import connection_status, visma_client_for, visma_setup_of
+    """The export's dependencies from the composition root: the company's Visma connection and export mode.
+
+    One `VismaClient` per company and connection is kept for the process's life: building one costs two httpx
+    clients (TLS contexts, ~20 ms CPU each) and a token read, and an export asks for it in four steps. The
+    connection is still read on every call, so a disconnect or a refused refresh stops the next step at once,
+    and a reconnect (a new ``connected_at``) gets a new client. A kept client stays correct across token
+    refreshes by other workers: `VismaAuth` re-reads the stored tokens under the company's lock before every
+    refresh and on a 401 (see `DatabaseTokenStore`).
+    """
+    from fakturabro.sync.connection import ConnectionState, connection_status, visma_client_for, visma_setup_of
 
     # PostgreSQL: one budget per Visma client and endpoint in the shared database, whatever the number of workers.
     scope = container.settings.visma_client_id or "sandbox"
     pacer = pacer_for(container.engine, scope=scope, rate_per_minute=VISMA_REQUESTS_PER_MINUTE * 0.9)
     setup = visma_setup_of(container)
 
-    def client_for(company_id: int) -> VismaClient:
-        return visma_client_for(container, company_id, pacer=pacer)
+    def connection_of(company_id: int) -> tuple[bool, datetime | None]:
+        status = connection_status(container.db, company_id)
+        return status.state is ConnectionState.CONNECTED, status.connected_at
+
+    client_for = kept_clients(
+        connection_of, lambda company_id: visma_client_for(container, company_id, pacer=pacer, setup=setup)
+    )
 
     def mode_for(company_id: int) -> str:
         return connection_status(container.db, company_id).mode.value
