@@ -239,14 +239,15 @@ class ResolvedCustomer:
 
 def resolve_customer(deps: ExportDeps, company_id: int, invoice_id: int) -> ResolvedCustomer:
     """The Visma customer of the invoice's customer: linked before (no call), found by number, or created."""
-    invoice = load_invoice(deps.db, company_id, invoice_id)
-    ours = invoice.customer
     with deps.db.transaction() as session:
-        customer_id = _invoice(session, company_id, invoice_id).customer_id
+        customer = _invoice(session, company_id, invoice_id).customer
+        customer_id = customer.id
         link = session.get(VismaCustomerLink, (company_id, customer_id))
-        if link is not None:
+        if link is not None:  # the steady state: no call, and no need to read the whole invoice
+            ours = _customer(customer)
             mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
             return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
+    ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
     action = plan_customer(
@@ -379,13 +380,18 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _known_articles(
-    deps: ExportDeps, company_id: int, codings: Sequence[ArticleAccountCoding]
+    deps: ExportDeps, company_id: int, codings: Sequence[ArticleAccountCoding], numbers: set[str]
 ) -> dict[str, mapping.VismaArticleRef]:
+    """The cached active articles among ``numbers`` (a company may have thousands; an invoice names a few)."""
     vat_by_coding = {str(c.id): mapping.coding_vat_percent(c) for c in codings}
     service_by_coding = {str(c.id): c.type == "Service" for c in codings}
     with deps.db.transaction() as session:
         rows = session.scalars(
-            select(VismaArticleCache).where(VismaArticleCache.company_id == company_id, VismaArticleCache.is_active)
+            select(VismaArticleCache).where(
+                VismaArticleCache.company_id == company_id,
+                VismaArticleCache.is_active,
+                VismaArticleCache.number.in_(sorted(numbers)),
+            )
         ).all()
         return {
             row.number: mapping.VismaArticleRef(
@@ -404,12 +410,25 @@ def resolve_articles(deps: ExportDeps, company_id: int, invoice_id: int) -> list
     client = deps.client_for(company_id)
     reference = _company_cache(deps, company_id, client)
     refresh_articles(deps, company_id, client)
-    known = _known_articles(deps, company_id, reference.codings)
+    known = _known_articles(deps, company_id, reference.codings, _article_numbers_wanted(invoice.content))
     plan = mapping.plan_row_articles(invoice.content, known)
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:
             known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
     return [str(known[item.article_number].id) if item.article_number else None for item in plan]
+
+
+def _article_numbers_wanted(content: InvoiceContent) -> set[str]:
+    """Every number `mapping.plan_row_articles` may look up for these rows: their own and their fallbacks'."""
+    husavdrag = content.husavdrag is not None
+    wanted: set[str] = set()
+    for row in content.rows:
+        if row.kind is RowKind.TEXT:
+            continue
+        if row.article_number:
+            wanted.add(row.article_number)
+        wanted.add(mapping.fallback_article_for(row.vat_rate, husavdrag=husavdrag).number)
+    return wanted
 
 
 def _ensure_fallback(
@@ -646,7 +665,7 @@ def finish(
 ) -> str | None:
     """Compare Visma's totals with ours and mark the invoice exported; returns the difference, if any."""
     invoice = load_invoice(deps.db, company_id, invoice_id)
-    known = _article_numbers_by_id(deps, company_id)
+    known = _article_numbers_by_id(deps, company_id, {i for i in sent.row_article_ids if i})
     priced = [row for row in invoice.content.rows if row.kind is not RowKind.TEXT]
     visma_rates = list(sent.totals.row_vat_percent) + [None] * (len(priced) - len(sent.totals.row_vat_percent))
     ids = list(sent.row_article_ids) + [None] * (len(priced) - len(sent.row_article_ids))
@@ -685,7 +704,13 @@ def finish(
     return difference
 
 
-def _article_numbers_by_id(deps: ExportDeps, company_id: int) -> dict[str, str]:
+def _article_numbers_by_id(deps: ExportDeps, company_id: int, visma_ids: set[str]) -> dict[str, str]:
+    if not visma_ids:
+        return {}
     with deps.db.transaction() as session:
-        rows = session.scalars(select(VismaArticleCache).where(VismaArticleCache.company_id == company_id)).all()
+        rows = session.scalars(
+            select(VismaArticleCache).where(
+                VismaArticleCache.company_id == company_id, VismaArticleCache.visma_id.in_(sorted(visma_ids))
+            )
+        ).all()
         return {row.visma_id: row.number for row in rows}
