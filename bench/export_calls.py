@@ -177,8 +177,10 @@ def main() -> None:
                 wait(container, ids)
                 elapsed, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu
                 sandbox_after = sandbox.cpu_seconds()
-                counts = control.get("/requests").json()["counts"]
+                logged = control.get("/requests").json()
+                counts = logged["counts"]
                 calls = sum(counts.values())
+                throttled = sum(1 for entry in logged["requests"] if entry["status"] == 429)
                 print(
                     f"{label}: {len(ids)} invoices × 5 rows, {calls} Visma calls = {calls / len(ids):.2f} per invoice"
                 )
@@ -189,7 +191,7 @@ def main() -> None:
                     print(
                         f"  sandbox process: {(sandbox_after - sandbox_cpu) * 1000 / len(ids):.0f} ms CPU per invoice"
                     )
-                print(f"  {elapsed:.1f} s for the round")
+                print(f"  {elapsed:.1f} s for the round, {throttled} answered 429 (rate limit {RATE_LIMIT or 'off'})")
                 print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         finally:
             runtime.shutdown()
