@@ -46,6 +46,7 @@ from fakturabro.registers.runs import (
 from fakturabro.store.database import Database
 from fakturabro.sync.registers.visma_articles import (
     PUSH_UPDATABLE,
+    VismaArticles,
     article_to_visma,
     gather_visma_articles,
 )
@@ -84,10 +85,16 @@ class SyncOutcome:
 def preview_push_articles(
     db: Database, client: VismaClient, company_id: int, decisions: Mapping[str, Decision] | None = None
 ) -> Preview:
+    return _plan_article_push(db, client, company_id, decisions)[0]
+
+
+def _plan_article_push(
+    db: Database, client: VismaClient, company_id: int, decisions: Mapping[str, Decision] | None
+) -> tuple[Preview, VismaArticles]:
     ours = local.our_articles(db, company_id)
     visma = gather_visma_articles(client)
     entries = [Entry(record) for _, record in sorted(ours.items())]
-    return Preview(plan_articles(entries, visma.records, decisions=decisions, updatable=PUSH_UPDATABLE))
+    return Preview(plan_articles(entries, visma.records, decisions=decisions, updatable=PUSH_UPDATABLE)), visma
 
 
 def push_articles(
@@ -103,10 +110,7 @@ def push_articles(
 ) -> SyncOutcome:
     """Create and update our articles in Visma; conflicts wait for a decision."""
     run_id, decisions = _run(db, company_id, Operation.ARTICLES_PUSH, run_id, decisions)
-    ours = local.our_articles(db, company_id)
-    visma = gather_visma_articles(client)
-    entries = [Entry(record) for _, record in sorted(ours.items())]
-    preview = Preview(plan_articles(entries, visma.records, decisions=decisions, updatable=PUSH_UPDATABLE))
+    preview, visma = _plan_article_push(db, client, company_id, decisions)
 
     def send(action: Action) -> None:
         if isinstance(action, CreateArticle):
