@@ -7,6 +7,7 @@ run's progress counter moves inside the same transaction, so a crash leaves whol
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from fakturabro.domain.article import ArticleKind
 from fakturabro.domain.husavdrag import HouseWorkType
+from fakturabro.invoicing.customers import customer_view
 from fakturabro.registers.plan import Action, CreateArticle, CreateCustomer, UpdateArticle, UpdateCustomer
 from fakturabro.registers.records import ArticleRecord, CustomerRecord
 from fakturabro.registers.runs import record_progress
@@ -49,22 +51,14 @@ def our_customers(db: Database, company_id: int) -> list[CustomerRecord]:
 
 
 def customer_record(customer: Customer, cipher: PersonalDataCipher) -> CustomerRecord:
-    encrypted = customer.personal_number_encrypted
-    return CustomerRecord(
-        customer_number=customer.customer_number,
-        name=customer.name,
-        org_number=customer.org_number,
-        personal_number=cipher.decrypt(encrypted) if encrypted else None,
-        vat_number=customer.vat_number,
-        email=customer.email,
-        phone=customer.phone,
-        address_line1=customer.address_line1,
-        address_line2=customer.address_line2,
-        postal_code=customer.postal_code,
-        city=customer.city,
-        country_code=customer.country_code,
-        reverse_charge=customer.reverse_charge,
-    )
+    """Our customer as a register record: derived from the invoicing view of the same row, so a new customer field
+    is projected in one place (``invoicing.customers.customer_view``)."""
+    view = customer_view(customer, cipher)
+    return CustomerRecord(**view.model_dump(include=set(RECORD_FIELDS)))
+
+
+RECORD_FIELDS = frozenset(f.name for f in fields(CustomerRecord)) - {"claimed_private"}
+"""What a register record takes from our customer; ``claimed_private`` is what a source says, never ours."""
 
 
 def apply_to_register(
@@ -144,20 +138,7 @@ def _set_article(article: Article, record: ArticleRecord, names: Sequence[str]) 
         setattr(article, name, value)
 
 
-_CUSTOMER_FIELDS = (
-    "name",
-    "org_number",
-    "personal_number",
-    "vat_number",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "country_code",
-    "reverse_charge",
-)
+_CUSTOMER_FIELDS = tuple(f.name for f in fields(CustomerRecord) if f.name in RECORD_FIELDS - {"customer_number"})
 
 
 def _set_customer(customer: Customer, record: CustomerRecord, names: Sequence[str], cipher: PersonalDataCipher) -> None:
