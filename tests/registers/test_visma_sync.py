@@ -229,3 +229,80 @@ def test_push_customers_creates_missing_and_rejects_incomplete(
     pushed = {c["CustomerNumber"]: c for c in visma.get("/customers")}
     assert pushed["2001"]["IsPrivatePerson"] is False
     assert push_customers(db, visma.client, company_id).preview.counts["unchanged"] == 1
+
+
+def test_customer_push_keeps_what_visma_has_that_we_do_not_send(
+    container: Container, company_id: int, visma: Visma
+) -> None:
+    """Visma's PUT replaces the whole customer: our update must carry back what the user filled in Visma."""
+    terms = visma.get("/termsofpayments")[-1]["Id"]
+    in_visma = {
+        "CustomerNumber": "3001",
+        "Name": "Kvar AB",
+        "IsPrivatePerson": False,
+        "CorporateIdentityNumber": "556036-0793",
+        "InvoiceAddress1": "Gamla vägen 1",
+        "InvoicePostalCode": "41101",
+        "InvoiceCity": "Göteborg",
+        "IsActive": True,
+        "TermsOfPaymentId": terms,
+        "EmailAddress": "faktura@kvar.example",
+        "Telephone": "031-123456",
+        "MobilePhone": "070-1234567",
+        "DeliveryAddress1": "Lagret, Hamnen 3",
+        "DeliveryCity": "Mölndal",
+        "WwwAddress": "https://kvar.example",
+        "Note": "Ring före leverans",
+        "CurrencyCode": "EUR",
+        "ElectronicReference": "REF-77",
+    }
+    visma.http.post("/customers", json=in_visma).raise_for_status()
+    create_customer(
+        container.db,
+        company_id,
+        CustomerInput(
+            customer_number="3001",
+            name="Kvar AB",
+            org_number="556036-0793",
+            address_line1="Nya gatan 9",
+            postal_code="41102",
+            city="Göteborg",
+        ),
+    )
+
+    outcome = push_customers(container.db, visma.client, company_id)
+
+    assert outcome.written == 1
+    after = {c["CustomerNumber"]: c for c in visma.get("/customers")}["3001"]
+    assert (after["InvoiceAddress1"], after["InvoicePostalCode"]) == ("Nya gatan 9", "41102")
+    unchanged = {key: value for key, value in in_visma.items() if not key.startswith("Invoice")}
+    assert {key: after[key] for key in unchanged} == unchanged
+    assert after["TermsOfPayment"]["Id"] == terms
+    assert push_customers(container.db, visma.client, company_id).written == 0
+
+
+def test_article_push_keeps_what_visma_has_that_we_do_not_send(
+    container: Container, company_id: int, visma: Visma
+) -> None:
+    seeded = visma.articles()["9000"]
+    extras = {
+        "NameEnglish": "Material",
+        "PurchasePrice": 60.0,
+        "StockLocationReference": "Hylla 4",
+        "SupplierArticleNumber": "GROSS-9000",
+        "Note": "Beställs från grossisten",
+        "Barcodes": [{"Barcode": "7312345678901"}],
+        "DiscountPercentage": 0.1,
+    }
+    writable = {key: seeded[key] for key in ("Number", "Name", "IsActive", "CodingId", "UnitId", "NetPrice")}
+    response = visma.http.put(f"/articles/{seeded['Id']}", json=writable | extras)
+    response.raise_for_status()
+    add_article(container, company_id, "9000", seeded["Name"], "120", unit=seeded["UnitAbbreviation"])
+
+    outcome = push_articles(container.db, visma.client, company_id)
+
+    assert outcome.written == 1
+    after = visma.articles()["9000"]
+    assert after["NetPrice"] == 120
+    assert after["GrossPrice"] == 150  # derived again from the new price, not sent back stale
+    assert {key: after[key] for key in extras} == extras

@@ -1,5 +1,6 @@
 """The models speak exactly the official spec: every name, the readOnly marks, and request bodies validate."""
 
+import json
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -242,3 +243,84 @@ def test_answers_are_read_with_decimals_dates_and_utc_times() -> None:
     assert invoice.modified_utc is not None
     assert invoice.modified_utc.utcoffset() is not None
     assert invoice.invoice_number == 1042
+
+
+@pytest.mark.parametrize(("model", "name"), [(m.Customer, "CustomerApi"), (m.Article, "ArticleApi")])
+def test_models_updated_with_put_know_every_read_only_field_of_the_spec(model: type[m.VismaModel], name: str) -> None:
+    properties = schema(name)["properties"]
+    spec_read_only = {alias for alias, prop in properties.items() if prop.get("readOnly")}
+    modelled = {info.alias for info in model.model_fields.values()}
+    assert spec_read_only - modelled == model.UNMODELLED_READ_ONLY
+    assert properties.keys() - spec_read_only >= model.RECOMPUTED
+
+
+def visma_customer() -> dict[str, Any]:
+    """A customer as Visma answers it: fields we model, fields we do not, read-only ones."""
+    return {
+        "Id": str(uuid4()),
+        "CustomerNumber": "1001",
+        "Name": "Bygg AB",
+        "IsPrivatePerson": False,
+        "IsActive": True,
+        "TermsOfPaymentId": str(uuid4()),
+        "TermsOfPayment": {"Name": "30 dagar", "NumberOfDays": 30},
+        "InvoiceAddress1": "Gatan 1",
+        "InvoicePostalCode": "11122",
+        "InvoiceCity": "Stockholm",
+        "EmailAddress": "info@bygg.example",
+        "DeliveryAddress1": "Lagret 2",
+        "DiscountPercentage": 0.05,
+        "EmailAddresses": ["a@bygg.example"],
+        "UnpaidInvoicesAmount": 1250.5,
+        "Notes": [],
+        "ChangedUtc": "2026-11-24T10:15:00Z",
+    }
+
+
+def test_an_overlay_keeps_visma_fields_we_do_not_model_and_leaves_out_read_only_ones() -> None:
+    current = m.Customer.model_validate(wire.loads(json.dumps(visma_customer())))
+    ours = m.Customer(
+        customer_number="1001",
+        name="Bygg AB",
+        is_private_person=False,
+        terms_of_payment_id=current.terms_of_payment_id,
+        invoice_address1="Nya gatan 9",
+        invoice_postal_code="11133",
+        invoice_city="Stockholm",
+    )
+
+    body = current.overlaid_with(ours).to_visma()
+
+    assert body["InvoiceAddress1"] == "Nya gatan 9"
+    assert body["EmailAddress"] == "info@bygg.example"  # we sent none: Visma's stays
+    assert body["DeliveryAddress1"] == "Lagret 2"
+    assert body["DiscountPercentage"] == Decimal("0.05")
+    assert body["EmailAddresses"] == ["a@bygg.example"]
+    assert {"Id", "UnpaidInvoicesAmount", "Notes", "ChangedUtc", "TermsOfPayment"}.isdisjoint(body)
+    validate(body, "CustomerApi")
+
+
+def test_an_article_overlay_lets_visma_derive_its_gross_price_again() -> None:
+    current = m.Article.model_validate(
+        {
+            "Id": str(uuid4()),
+            "Number": "8000",
+            "Name": "Montör",
+            "IsActive": True,
+            "CodingId": str(uuid4()),
+            "UnitId": str(uuid4()),
+            "NetPrice": Decimal(650),
+            "GrossPrice": Decimal("812.5"),
+            "NetPriceWithDiscount": Decimal(650),
+            "PurchasePrice": Decimal(400),
+            "StockValue": Decimal(0),
+        }
+    )
+    ours = m.Article(number="8000", name="Montör", coding_id=current.coding_id, unit_id=current.unit_id)
+
+    body = current.overlaid_with(ours.model_copy(update={"net_price": Decimal(700)})).to_visma()
+
+    assert body["NetPrice"] == Decimal(700)
+    assert body["PurchasePrice"] == Decimal(400)
+    assert {"GrossPrice", "NetPriceWithDiscount", "StockValue", "Id"}.isdisjoint(body)
+    validate(body, "ArticleApi")

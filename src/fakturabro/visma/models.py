@@ -1,16 +1,18 @@
 """Visma eAccounting API v2 resources, as pydantic models with the spec's PascalCase names.
 
-Only the fields fakturabro reads or writes are modelled; unknown fields in an answer are ignored. Field names
-follow `openapi-v2.yaml` exactly (a test checks every alias against the spec's schema). Fields the spec marks
-`readOnly` are declared with `read_only()` and are never sent. Money and every other JSON number that is not an
-integer is `Decimal`.
+Only the fields fakturabro reads or writes are modelled; unknown fields in an answer are ignored, except on the
+resources we update with a PUT (`Customer`, `Article`): Visma's PUT replaces the whole resource, so those keep
+every field Visma answered with, under Visma's own name, and send the writable ones back (`overlaid_with`).
+Field names follow `openapi-v2.yaml` exactly (a test checks every alias against the spec's schema). Fields the
+spec marks `readOnly` are declared with `read_only()` (or, unmodelled, listed in `UNMODELLED_READ_ONLY`) and are
+never sent. Money and every other JSON number that is not an integer is `Decimal`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -55,6 +57,11 @@ def _plain(value: Any) -> Any:
 class VismaModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_pascal, validate_by_name=True, validate_by_alias=True, extra="ignore")
 
+    # On a model that keeps unmodelled fields (extra="allow"): those the spec marks readOnly, never sent back.
+    UNMODELLED_READ_ONLY: ClassVar[frozenset[str]] = frozenset()
+    # Fields Visma derives from others we send; left out of an overlay so that Visma derives them again.
+    RECOMPUTED: ClassVar[frozenset[str]] = frozenset()
+
     def to_visma(self) -> dict[str, Any]:
         """The request body: spec names, no read-only fields, no None (Visma's defaults apply)."""
         body: dict[str, Any] = {}
@@ -65,7 +72,17 @@ class VismaModel(BaseModel):
             value = getattr(self, name)
             if value is not None:
                 body[info.alias or name] = _plain(value)
+        for name, value in (self.model_extra or {}).items():
+            if value is not None and name not in self.UNMODELLED_READ_ONLY:
+                body[name] = value
         return body
+
+    def overlaid_with(self, ours: Self) -> Self:
+        """The body for a PUT of this resource as Visma has it: every field ``ours`` sets written over Visma's
+        record, modelled or not. What ``ours`` leaves as None keeps Visma's value: a PUT from us never blanks a
+        field the user filled in Visma."""
+        kept = {name: value for name, value in self.to_visma().items() if name not in self.RECOMPUTED}
+        return self.model_validate(kept | ours.to_visma())
 
 
 # --- lists -------------------------------------------------------------------------------------------------
@@ -177,6 +194,19 @@ class FiscalYear(VismaModel):
 
 
 class Customer(VismaModel):
+    model_config = ConfigDict(extra="allow")  # Visma's fields we do not model go back unchanged on a PUT
+    UNMODELLED_READ_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {
+            "PayToAccountId",
+            "LastInvoiceDate",
+            "MessageThreads",
+            "Notes",
+            "IsFutureInvoiceDateAllowed",
+            "UnpaidInvoicesAmount",
+        }
+    )
+    RECOMPUTED: ClassVar[frozenset[str]] = frozenset({"TermsOfPayment"})  # follows TermsOfPaymentId
+
     id: UUID | None = read_only()
     customer_number: str | None = None
     name: str
@@ -203,6 +233,24 @@ class Customer(VismaModel):
 
 
 class Article(VismaModel):
+    model_config = ConfigDict(extra="allow")  # Visma's fields we do not model go back unchanged on a PUT
+    UNMODELLED_READ_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {
+            "StockBalanceManuallyChangedUtc",
+            "StockBalanceReserved",
+            "StockBalanceAvailable",
+            "PurchasePriceManuallyChangedUtc",
+            "MessageThreads",
+            "Notes",
+            "ShowStockInformation",
+            "FreightCostsManuallyChangedUtc",
+            "StockValue",
+        }
+    )
+    # Follow NetPrice, DiscountPercentage and the coding's VAT rate: sent back as they were, they would
+    # contradict a new price.
+    RECOMPUTED: ClassVar[frozenset[str]] = frozenset({"GrossPrice", "NetPriceWithDiscount"})
+
     id: UUID | None = read_only()
     number: str
     name: str

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from uuid import UUID
 
 from fakturabro.registers import local
 from fakturabro.registers.imports import Preview
@@ -48,12 +47,14 @@ from fakturabro.sync.registers.visma_articles import (
     PUSH_UPDATABLE,
     VismaArticles,
     article_to_visma,
+    article_update,
     gather_visma_articles,
 )
-from fakturabro.sync.registers.visma_customers import customer_to_push, gather_visma_customers
+from fakturabro.sync.registers.visma_customers import customer_to_push, customer_update, gather_visma_customers
 from fakturabro.visma.client import VismaClient
 from fakturabro.visma.errors import VismaConflict, VismaValidationError
 from fakturabro.visma.mapping import MappingError
+from fakturabro.visma.models import Customer
 from fakturabro.visma.pacing import NoPacing, RatePacer
 
 PUSH_BATCH_SIZE = 50
@@ -116,8 +117,9 @@ def push_articles(
         if isinstance(action, CreateArticle):
             client.create_article(article_to_visma(action.record, visma.codings, visma.units))
         elif isinstance(action, UpdateArticle):
-            article_id = visma.by_number[action.record.number][0]
-            client.update_article(article_id, article_to_visma(action.record, visma.codings, visma.units))
+            current = visma.by_number[action.record.number][0]
+            assert current.id is not None  # Visma always answers with the id
+            client.update_article(current.id, article_update(current, action.record, visma.codings, visma.units))
 
     return _apply_remote(db, company_id, run_id, preview, send, batch_size, progress, counter)
 
@@ -194,23 +196,26 @@ def push_customers(
     counter: CountingPacer | None = None,
 ) -> SyncOutcome:
     run_id, decisions = _run(db, company_id, Operation.CUSTOMERS_PUSH, run_id, decisions)
-    preview, visma_ids = _plan_customer_push(db, client, company_id, decisions)
-    terms_id = client.get_company_settings().terms_of_payment_id if preview.plan.writes else None
+    preview, in_visma = _plan_customer_push(db, client, company_id, decisions)
+    creates = any(isinstance(action, CreateCustomer) for action in preview.plan.writes)
+    terms_id = client.get_company_settings().terms_of_payment_id if creates else None
 
     def send(action: Action) -> None:
-        if terms_id is None:
-            raise MappingError("Visma har inga standardbetalvillkor; ange dem i Visma först.")
         if isinstance(action, CreateCustomer):
+            if terms_id is None:
+                raise MappingError("Visma har inga standardbetalvillkor; ange dem i Visma först.")
             client.create_customer(customer_to_push(action.record, terms_id))
         elif isinstance(action, UpdateCustomer):
-            client.update_customer(visma_ids[action.record.customer_number], customer_to_push(action.record, terms_id))
+            current = in_visma[action.record.customer_number]
+            assert current.id is not None  # Visma always answers with the id
+            client.update_customer(current.id, customer_update(current, action.record))
 
     return _apply_remote(db, company_id, run_id, preview, send, batch_size, progress, counter)
 
 
 def _plan_customer_push(
     db: Database, client: VismaClient, company_id: int, decisions: Mapping[str, Decision] | None
-) -> tuple[Preview, dict[str, UUID]]:
+) -> tuple[Preview, dict[str, Customer]]:
     found, problems = gather_visma_customers(client)
     ours = local.our_customers(db, company_id)
     entries = [Entry(record) for record in sorted(ours, key=lambda record: record.customer_number)]
@@ -219,7 +224,7 @@ def _plan_customer_push(
         entries, visma_records, decisions=decisions, problems=problems, identity=CUSTOMER_PUSH_IDENTITY
     )
     plan.flags.extend(_visma_type_flags(visma_records))
-    return Preview(plan), {number: visma_id for number, (visma_id, _) in found.items()}
+    return Preview(plan), {number: customer for number, (customer, _) in found.items()}
 
 
 def _visma_type_flags(records: Sequence[CustomerRecord]) -> list[RowProblem]:

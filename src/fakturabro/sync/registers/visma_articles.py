@@ -6,7 +6,9 @@ code or name; house-work types use the export's table. From Visma: the VAT rate 
 article's coding, the unit from its abbreviation.
 
 Visma has ``/articles/batch`` in its spec only as an empty path (no operation, no schema), so every create is
-one ``POST /articles`` and every update one ``PUT /articles/{articleId}``, paced by the client.
+one ``POST /articles`` and every update one ``PUT /articles/{articleId}``, paced by the client. A PUT replaces
+Visma's whole article, so an update is our fields over the article as the planning read found it
+(``article_update``): price lists, stock, notes and the rest the user keeps in Visma stay as they are.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ GREEN_FROM_VISMA = {number: kind for kind, number in VISMA_GREEN_TECHNOLOGY_TYPE
 
 @dataclass(frozen=True)
 class VismaArticles:
-    """Visma's side of the article register: articles by number (with their ids), codings and units."""
+    """Visma's side of the article register: articles by number (as Visma has them, and as records), codings
+    and units."""
 
-    by_number: dict[str, tuple[UUID, ArticleRecord]]
+    by_number: dict[str, tuple[Article, ArticleRecord]]
     problems: list[RowProblem]
     codings: list[ArticleAccountCoding]
     units: list[Unit]
@@ -53,13 +56,12 @@ class VismaArticles:
 def gather_visma_articles(client: VismaClient) -> VismaArticles:
     codings = client.list_article_account_codings()
     units = client.list_units()
-    by_number: dict[str, tuple[UUID, ArticleRecord]] = {}
+    by_number: dict[str, tuple[Article, ArticleRecord]] = {}
     problems: list[RowProblem] = []
     codings_by_id = {coding.id: coding for coding in codings}
     for article in client.list_articles().items:
-        assert article.id is not None  # Visma always answers with the id
         try:
-            by_number[article.number] = (article.id, article_from_visma(article, codings_by_id.get(article.coding_id)))
+            by_number[article.number] = (article, article_from_visma(article, codings_by_id.get(article.coding_id)))
         except MappingError as error:
             problems.append(RowProblem(None, article.number, str(error)))
     return VismaArticles(by_number, problems, codings, units)
@@ -100,6 +102,14 @@ def article_to_visma(record: ArticleRecord, codings: Sequence[ArticleAccountCodi
         house_work_type=VISMA_WORK_COST_TYPE.get(house_work) if house_work else None,
         green_technology_type=VISMA_GREEN_TECHNOLOGY_TYPE.get(house_work) if house_work else None,
     )
+
+
+def article_update(
+    current: Article, record: ArticleRecord, codings: Sequence[ArticleAccountCoding], units: Sequence[Unit]
+) -> Article:
+    """The PUT body for an article Visma has: ours over Visma's whole article (a field we leave empty keeps
+    Visma's value, as the planner compares only the fields we have)."""
+    return current.overlaid_with(article_to_visma(record, codings, units))
 
 
 def unit_id_for(unit: str, units: Sequence[Unit]) -> UUID:

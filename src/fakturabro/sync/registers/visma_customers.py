@@ -4,6 +4,10 @@ Visma keeps a private person's personnummer and a company's org number in the sa
 (``CorporateIdentityNumber``); which one it is follows from the number's shape and Visma's
 ``IsPrivatePerson`` (``registers.rows.classify_identity``). ``claimed_private`` keeps Visma's claim so the plan
 can flag customers whose type disagrees with the org-number rule.
+
+Visma's PUT replaces the whole customer, so an update is our fields over the customer as the planning read
+found it (``customer_update``): what we do not model (delivery address, notes, price list, e-invoice address,
+...), what we leave empty, and the customer's own terms of payment and currency stay as they are in Visma.
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ from fakturabro.visma.mapping import CustomerToExport, customer_to_visma
 from fakturabro.visma.models import Customer
 
 
-def gather_visma_customers(client: VismaClient) -> tuple[dict[str, tuple[UUID, CustomerRecord]], list[RowProblem]]:
-    found: dict[str, tuple[UUID, CustomerRecord]] = {}
+def gather_visma_customers(
+    client: VismaClient,
+) -> tuple[dict[str, tuple[Customer, CustomerRecord]], list[RowProblem]]:
+    """Visma's customers by number, each as Visma has it and as a record."""
+    found: dict[str, tuple[Customer, CustomerRecord]] = {}
     problems: list[RowProblem] = []
     for customer in client.list_customers().items:
-        assert customer.id is not None
         number = customer.customer_number or ""
         try:
-            found[number] = (customer.id, customer_from_visma(customer))
+            found[number] = (customer, customer_from_visma(customer))
         except BadRow as error:
             problems.append(RowProblem(None, number or None, str(error)))
     return found, problems
@@ -80,3 +86,10 @@ def customer_to_push(record: CustomerRecord, terms_of_payment_id: UUID) -> Custo
         phone=record.phone,
     )
     return customer_to_visma(export, terms_of_payment_id)
+
+
+def customer_update(current: Customer, record: CustomerRecord) -> Customer:
+    """The PUT body for a customer Visma has: ours over Visma's whole customer, keeping its terms of payment and
+    currency (the push sets the company's defaults only on a new customer)."""
+    ours = customer_to_push(record, current.terms_of_payment_id).model_copy(update={"currency_code": None})
+    return current.overlaid_with(ours)
