@@ -25,6 +25,7 @@ VAT_NUMBER = "SE556036079301"
 BRF_ORG = "769606-2392"
 ADDRESS = {"address_line1": "Storgatan 1", "postal_code": "41101", "city": "Göteborg"}
 FINAL_STATES = {"exported", "failed", "needs_reconnect", "waiting"}
+LINK_DONE = frozenset({"linked", "refused", "off"})
 
 
 class ExportApi:
@@ -115,6 +116,17 @@ class ExportApi:
                 raise AssertionError(f"invoice {invoice_id} stopped as {row.state}: {row.error}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"invoice {invoice_id} not exported in time: {row and (row.state, row.error)}")
+            time.sleep(0.05)
+
+    def wait_link(self, invoice_id: int, timeout: float = 60.0, states: frozenset[str] = LINK_DONE) -> str:
+        """The link back runs after the export, in its own lane: wait until it is no longer pending."""
+        deadline = time.monotonic() + timeout
+        while True:
+            export = self.get(f"/invoices/{invoice_id}").json()["export"]
+            if export and export["link"] in states:
+                return str(export["link"])
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the link of invoice {invoice_id} is {export and export['link']}")
             time.sleep(0.05)
 
     def log_of(self, invoice_id: int) -> list[InvoiceExportLog]:

@@ -56,6 +56,7 @@ def test_every_invoice_arrives_exactly_once_under_faults(api: ExportApi, faults:
         invoice["number"]: api.wait_exported(invoice["id"], timeout=600, states={"exported"}) for invoice in invoices
     }
 
+    assert {api.wait_link(invoice["id"], timeout=600) for invoice in invoices} == {"linked"}  # in their own lane
     faults.put("/faults", json={"error_rate": 0, "timeout_after_commit_rate": 0, "rate_limit_per_minute": 0})
     drafts = api.visma_list("/customerinvoicedrafts")
     by_marker = Counter(draft["ContractNumber"] for draft in drafts)

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from fakturabro.store.models import NAME_LENGTH, SHORT_LENGTH, Base
 
 UUID_LENGTH = 36
+# `visma_link_id` holds the partner resource link's id once Visma made it, else one of these marks (the link back
+# runs in its own lane after the export: sync/export/link_workflow.py).
+LINK_PENDING = "pending"  # asked for, or its POST may have landed unseen (looked up by ResourceId first)
+LINK_REFUSED = "refused"  # Visma refused it (the export log says why); the export still counts as done
+LINK_OFF = "off"  # FAKTURABRO_VISMA_LINK_BACK=0 when the invoice was exported
+LINKABLE_DOCUMENTS = ("draft", "invoice")  # Visma's link resource types have no ledger item
 
 
 class InvoiceExport(Base):
@@ -118,4 +124,18 @@ def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
         "error_id": row.error_id,
         "totals_difference": row.totals_difference,
         "exported_at": row.exported_at.isoformat() if row.exported_at else None,
+        "link": link_state(row),
     }
+
+
+def link_state(row: InvoiceExport) -> str | None:
+    """The link back from Visma: ``linked``, ``pending``, ``refused`` or ``off``; None until the invoice is exported."""
+    if row.state != "exported" or row.visma_id is None:
+        return None
+    if row.visma_document_type not in LINKABLE_DOCUMENTS:
+        return LINK_OFF
+    if row.visma_link_id in (None, LINK_PENDING):
+        return LINK_PENDING
+    if row.visma_link_id in (LINK_REFUSED, LINK_OFF):
+        return row.visma_link_id
+    return "linked"

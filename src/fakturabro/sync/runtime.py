@@ -2,10 +2,18 @@
 
 The system database is a SQLite file in the data directory by default, and the application's PostgreSQL
 database when ``DATABASE_URL`` is PostgreSQL, so several `fakturabro worker` processes on several machines share
-one queue. The export queue is partitioned by company: each company has at most ``PER_COMPANY_CONCURRENCY``
-exports running at once across all workers, so one company's bulk export cannot starve the others. One at a time
-per company also means two exports never race to create the same customer or fallback article in Visma (which
-does not promise unique customer numbers); Visma's rate limit, not our concurrency, bounds a company's speed.
+one queue. Exports run in two lanes, each a queue partitioned by company (so one company's bulk export cannot
+starve the others):
+
+- the *serial* lane (``fakturabro-exports``, one export at a time per company across all workers) for exports
+  that may create a customer or a fallback article in Visma, which does not promise unique numbers: two exports
+  never race to create the same one;
+- the *parallel* lane (``fakturabro-exports-parallel``, ``PER_COMPANY_CONCURRENCY`` at once per company) for
+  exports whose customer is linked and whose articles are cached: they only POST their document.
+
+The lane is chosen at enqueue time (`steps.export_lane`); a parallel export whose routing went stale hands itself
+over to the serial lane instead of creating anything. Visma's rate limit, paced per endpoint by token buckets
+shared through the database, bounds a company's speed, not the queues.
 """
 
 from __future__ import annotations
@@ -20,22 +28,22 @@ from dbos import DBOS, DBOSConfig, WorkflowHandle
 
 from fakturabro.bootstrap import Container
 from fakturabro.settings import Settings
-from fakturabro.sync.export import workflow
+from fakturabro.sync.export import link_workflow, workflow
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.pacing_db import pacer_for
 from fakturabro.sync.payments import schedule as payment_schedule
 from fakturabro.visma.client import VismaClient
-from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE
 
 log = structlog.get_logger("fakturabro.sync.runtime")
 
 APP_NAME = "fakturabro"
-PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY", "1"))
-# Visma allows 600 requests a minute per client and endpoint; an export POSTs one document (and one link), so
-# starting at most 500 exports a minute across *all* workers (DBOS's limiter lives in the shared system
-# database) keeps every endpoint under the limit with headroom for retries and lookups. Each worker also paces
-# its own calls with a token bucket per endpoint.
-EXPORTS_PER_MINUTE = 500
+# Parallel-lane exports per company at once: with Visma's 100–300 ms per call, 4 keep the document endpoint at its
+# paced rate (about 10 a second); more only wait on the pacer.
+PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY", "4"))
+# No DBOS limiter on the export queues (there was one of 500 starts a minute): a limiter counts workflow starts,
+# not calls, so it cannot keep an endpoint under Visma's limit (an export makes one to eight calls on different
+# endpoints, retries included), and any limit at or under the paced rate caps a bulk export below Visma's ceiling.
+# The token buckets (`sync/pacing_db.py`) pace every call per endpoint, shared by all workers on PostgreSQL.
 WORKER_CONCURRENCY = 8
 PENDING_SCHEDULE = "fakturabro-export-pending"
 
@@ -74,14 +82,15 @@ def launch(
     payment_schedule.configure(payment_schedule.deps_from_export(deps))
     DBOS(config=dbos_config(settings, executor_id=executor_id))
     DBOS.launch()
-    DBOS.register_queue(
-        workflow.EXPORT_QUEUE,
-        worker_concurrency=WORKER_CONCURRENCY,
-        partition_concurrency=PER_COMPANY_CONCURRENCY,
-        limiter={"limit": EXPORTS_PER_MINUTE, "period": 60.0},
-        polling_interval_sec=polling_interval_sec,
-        on_conflict="always_update",
-    )
+    for queue, per_company in ((workflow.EXPORT_QUEUE, 1), (workflow.PARALLEL_EXPORT_QUEUE, PER_COMPANY_CONCURRENCY)):
+        DBOS.register_queue(
+            queue,
+            worker_concurrency=WORKER_CONCURRENCY,
+            partition_concurrency=per_company,
+            polling_interval_sec=polling_interval_sec,
+            on_conflict="always_update",  # also drops the limiter an older release stored with the serial queue
+        )
+    link_workflow.register(polling_interval_sec=polling_interval_sec, sweep=schedule_pending)
     if schedule_pending and DBOS.get_schedule(PENDING_SCHEDULE) is None:
         DBOS.create_schedule(
             schedule_name=PENDING_SCHEDULE, workflow_fn=workflow.export_pending_scheduled, schedule="0 * * * * *"
@@ -139,7 +148,7 @@ def production_deps(container: Container) -> ExportDeps:
 
     # PostgreSQL: one budget per Visma client and endpoint in the shared database, whatever the number of workers.
     scope = container.settings.visma_client_id or "sandbox"
-    pacer = pacer_for(container.engine, scope=scope, rate_per_minute=VISMA_REQUESTS_PER_MINUTE * 0.9)
+    pacer = pacer_for(container.engine, scope=scope)
     setup = visma_setup_of(container)
 
     def connection_of(company_id: int) -> tuple[bool, datetime | None]:

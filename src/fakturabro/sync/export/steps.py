@@ -20,14 +20,19 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import customer_kind
 from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
+from fakturabro.domain.money import ZERO, to_ore
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.export_models import (
+    LINK_OFF,
+    LINK_PENDING,
+    LINK_REFUSED,
     InvoiceExport,
     InvoiceExportLog,
     VismaArticleCache,
@@ -36,7 +41,10 @@ from fakturabro.store.export_models import (
 )
 from fakturabro.sync.export.planner import (
     CreateCustomer,
+    ExportLane,
+    RowArticles,
     RowVat,
+    choose_lane,
     customer_type_mismatch,
     plan_customer,
     totals_difference,
@@ -46,6 +54,7 @@ from fakturabro.visma.client import VismaClient, odata_string
 from fakturabro.visma.errors import VismaConflict, VismaError, VismaUnavailable, VismaValidationError
 from fakturabro.visma.models import (
     ArticleAccountCoding,
+    CustomerInvoice,
     CustomerInvoiceDraft,
     CustomerLedgerItem,
     PartnerResourceLink,
@@ -54,7 +63,7 @@ from fakturabro.visma.models import (
 log = structlog.get_logger("fakturabro.sync.export")
 
 ARTICLE_CURSOR_OVERLAP = timedelta(minutes=5)
-LINK_IN_FLIGHT = "pending"  # in `visma_link_id` while the link's POST may have landed unseen
+LINK_IN_FLIGHT = LINK_PENDING  # in `visma_link_id` while the link's POST may have landed unseen
 
 
 class ExportState:
@@ -67,6 +76,7 @@ class ExportState:
 
 DRAFT_MODE = "draft"
 VOUCHER_MODE = "voucher"
+INVOICE_DOCUMENT = "invoice"  # our draft, found already converted to a booked invoice in Visma (see _find_by_marker)
 
 
 @dataclass
@@ -237,8 +247,19 @@ class ResolvedCustomer:
     type_mismatch: str | None
 
 
-def resolve_customer(deps: ExportDeps, company_id: int, invoice_id: int) -> ResolvedCustomer:
-    """The Visma customer of the invoice's customer: linked before (no call), found by number, or created."""
+class CreateNeeded(Exception):  # noqa: N818 - a hand-over, not a failure
+    """An export in the parallel lane would have to create a customer or an article in Visma (its routing went
+    stale: a link removed, the article cache refreshed). It creates nothing; the workflow hands it to the serial
+    lane. Only a message argument, so DBOS can pickle it into the step's record."""
+
+
+def resolve_customer(
+    deps: ExportDeps, company_id: int, invoice_id: int, *, may_create: bool = True
+) -> ResolvedCustomer:
+    """The Visma customer of the invoice's customer: linked before (no call), found by number, or created.
+
+    Without ``may_create`` (the parallel lane) only the link is used: an unlinked customer raises `CreateNeeded`
+    before any call, so the lookup, the create and the new link row happen in the serial lane alone."""
     with deps.db.transaction() as session:
         customer = _invoice(session, company_id, invoice_id).customer
         customer_id = customer.id
@@ -247,6 +268,8 @@ def resolve_customer(deps: ExportDeps, company_id: int, invoice_id: int) -> Reso
             ours = _customer(customer)
             mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
             return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
+    if not may_create:
+        raise CreateNeeded(f"customer {customer_id} of company {company_id} is not linked to Visma")
     ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
@@ -316,15 +339,27 @@ def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> Co
         codings,
     )
     with deps.db.transaction() as session:
-        cache = session.get(VismaCompanyCache, company_id)
-        if cache is None:
-            cache = VismaCompanyCache(company_id=company_id)
-            session.add(cache)
+        cache = _locked_company_cache(session, company_id)
         cache.terms_of_payment_id = reference.terms_of_payment_id
         cache.unit_id = reference.unit_id
         cache.codings = json.dumps([c.model_dump(mode="json", by_alias=True) for c in codings])
         cache.refreshed_at = deps.db.clock()
     return reference
+
+
+def _locked_company_cache(session: Session, company_id: int) -> VismaCompanyCache:
+    """The company's cache row, created when missing and locked until the transaction ends.
+
+    Every write to the company's caches takes it first, so exports of one company running at once (the lanes,
+    several workers) never insert the same article number or cache row twice. PostgreSQL locks the row (``FOR
+    UPDATE``); SQLite's ``BEGIN IMMEDIATE`` serialises every writer already."""
+    cache = session.get(VismaCompanyCache, company_id, with_for_update=True)
+    if cache is None:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(VismaCompanyCache).values(company_id=company_id).on_conflict_do_nothing())
+        cache = session.get(VismaCompanyCache, company_id, with_for_update=True, populate_existing=True)
+        assert cache is not None
+    return cache
 
 
 def _codings(raw: str) -> list[ArticleAccountCoding]:
@@ -351,6 +386,7 @@ def refresh_articles(deps: ExportDeps, company_id: int, client: VismaClient, *, 
     since = _aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
     listing = client.list_articles(changed_since=since)
     with deps.db.transaction() as session:
+        cache = _locked_company_cache(session, company_id)
         cached = {
             row.number: row
             for row in session.scalars(select(VismaArticleCache).where(VismaArticleCache.company_id == company_id))
@@ -367,10 +403,6 @@ def refresh_articles(deps: ExportDeps, company_id: int, client: VismaClient, *, 
             row.name = article.name[:200]
             row.coding_id = str(article.coding_id)
             row.is_active = article.is_active
-        cache = session.get(VismaCompanyCache, company_id)
-        if cache is None:
-            cache = VismaCompanyCache(company_id=company_id)
-            session.add(cache)
         cache.articles_cursor = listing.server_time_utc
         cache.articles_checked_at = now
 
@@ -404,8 +436,13 @@ def _known_articles(
         }
 
 
-def resolve_articles(deps: ExportDeps, company_id: int, invoice_id: int) -> list[str | None]:
-    """The Visma article id of every row (None for text rows); fallback articles are created when missing."""
+def resolve_articles(
+    deps: ExportDeps, company_id: int, invoice_id: int, *, may_create: bool = True
+) -> list[str | None]:
+    """The Visma article id of every row (None for text rows); fallback articles are created when missing.
+
+    Without ``may_create`` (the parallel lane) a fallback missing from the cache raises `CreateNeeded` instead:
+    the lookup and the create happen in the serial lane alone."""
     invoice = load_invoice(deps.db, company_id, invoice_id)
     client = deps.client_for(company_id)
     reference = _company_cache(deps, company_id, client)
@@ -414,21 +451,24 @@ def resolve_articles(deps: ExportDeps, company_id: int, invoice_id: int) -> list
     plan = mapping.plan_row_articles(invoice.content, known)
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:
+            if not may_create:
+                raise CreateNeeded(f"fallback article {item.fallback.number} of company {company_id} is not cached")
             known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
     return [str(known[item.article_number].id) if item.article_number else None for item in plan]
 
 
 def _article_numbers_wanted(content: InvoiceContent) -> set[str]:
     """Every number `mapping.plan_row_articles` may look up for these rows: their own and their fallbacks'."""
+    return {number for row in _row_articles(content) for number in (row.own, row.fallback) if number}
+
+
+def _row_articles(content: InvoiceContent) -> list[RowArticles]:
     husavdrag = content.husavdrag is not None
-    wanted: set[str] = set()
-    for row in content.rows:
-        if row.kind is RowKind.TEXT:
-            continue
-        if row.article_number:
-            wanted.add(row.article_number)
-        wanted.add(mapping.fallback_article_for(row.vat_rate, husavdrag=husavdrag).number)
-    return wanted
+    return [
+        RowArticles(row.article_number or None, mapping.fallback_article_for(row.vat_rate, husavdrag=husavdrag).number)
+        for row in content.rows
+        if row.kind is not RowKind.TEXT
+    ]
 
 
 def _ensure_fallback(
@@ -457,6 +497,7 @@ def _ensure_fallback(
                 raise
     assert article.id is not None
     with deps.db.transaction() as session:
+        _locked_company_cache(session, company_id)
         existing = session.scalars(
             select(VismaArticleCache).where(
                 VismaArticleCache.company_id == company_id, VismaArticleCache.number == article.number
@@ -474,6 +515,32 @@ def _ensure_fallback(
                 )
             )
     return mapping.VismaArticleRef(article.id, article.number, named.vat_percent, named.service)
+
+
+# --- routing ----------------------------------------------------------------------------------------------------
+
+
+def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLane:
+    """The lane an export starts in, from one read transaction on our tables (no Visma call): parallel when its
+    customer is linked and every article its rows need is cached (`planner.choose_lane`)."""
+    voucher = deps.mode_for(company_id) == VOUCHER_MODE  # verifikation sends no articles
+    with deps.db.transaction() as session:
+        invoice = _invoice(session, company_id, invoice_id)
+        linked = session.get(VismaCustomerLink, (company_id, invoice.customer_id)) is not None
+        rows = [] if voucher else _row_articles(stored_content(invoice))  # personnummer stay encrypted
+        numbers = sorted({number for row in rows for number in (row.own, row.fallback) if number})
+        cached = set(
+            session.scalars(
+                select(VismaArticleCache.number).where(
+                    VismaArticleCache.company_id == company_id,
+                    VismaArticleCache.is_active,
+                    VismaArticleCache.number.in_(numbers),
+                )
+            )
+            if linked and numbers
+            else ()
+        )
+    return choose_lane(linked, rows, cached)
 
 
 # --- the document ------------------------------------------------------------------------------------------------
@@ -588,21 +655,53 @@ def _ledger_sent(item: CustomerLedgerItem) -> SentDocument:
 
 
 def _find_by_marker(client: VismaClient, mode: str, number: int, marker: str) -> SentDocument | None:
+    """The document a lost create may have made, by our marker; a draft is looked for among the booked invoices too,
+    since the user may have converted it in Visma (which deletes the draft) before we looked."""
     if mode == VOUCHER_MODE:
         listing = client.list_all(
             "/customerledgeritems", CustomerLedgerItem, params={"$filter": f"InvoiceNumber eq {number}"}
         )
         item = next((i for i in listing.items if i.invoice_number == number), None)
         return _ledger_sent(item) if item is not None else None
-    drafts = client.list_customer_invoice_drafts(odata_filter=f"ContractNumber eq {odata_string(marker)}")
+    by_marker = f"ContractNumber eq {odata_string(marker)}"
+    drafts = client.list_customer_invoice_drafts(odata_filter=by_marker)
     draft = next((d for d in drafts.items if d.contract_number == marker), None)
-    return _draft_sent(draft) if draft is not None else None
+    if draft is not None:
+        return _draft_sent(draft)
+    booked = client.list_customer_invoices(odata_filter=by_marker)
+    invoice = next((i for i in booked.items if i.contract_number == marker), None)
+    return _invoice_sent(invoice) if invoice is not None else None
+
+
+def _invoice_sent(invoice: CustomerInvoice) -> SentDocument:
+    """A booked invoice converted from our draft: its id, the number Visma gave it and its totals."""
+    assert invoice.id is not None
+    rows = [row for row in invoice.rows if not row.is_text_row]
+    totals = mapping.DocumentTotals(
+        total=to_ore(invoice.total_amount or ZERO),
+        vat=to_ore(invoice.total_vat_amount or ZERO),
+        rounding=to_ore(invoice.total_roundings or ZERO),
+        husavdrag=to_ore(invoice.rot_reduced_invoicing_amount or ZERO),
+        row_vat_percent=tuple(_percent(row.vat_rate) for row in rows),
+        customer_is_private_person=invoice.customer_is_private_person,
+    )
+    ids = tuple(str(row.article_id) if row.article_id else None for row in rows)
+    return SentDocument(str(invoice.id), INVOICE_DOCUMENT, invoice.invoice_number, totals, ids)
+
+
+def _percent(rate: Decimal | None) -> Decimal | None:
+    """Visma's row VAT rate (a fraction, 0.25) as a percentage, like the draft's rows are read."""
+    if rate is None:
+        return None
+    return (rate * 100 if abs(rate) <= 1 else rate).normalize()
 
 
 def _read_back(client: VismaClient, visma_id: str, document_type: str) -> SentDocument:
     if document_type == VOUCHER_MODE:
         raw = client.request("GET", "/customerledgeritems/{item_id}", path_params={"item_id": visma_id})
         return _ledger_sent(CustomerLedgerItem.model_validate(raw))
+    if document_type == INVOICE_DOCUMENT:
+        return _invoice_sent(client.get_customer_invoice(UUID(visma_id)))
     return _draft_sent(client.get_customer_invoice_draft(UUID(visma_id)))
 
 
@@ -619,45 +718,97 @@ def _record_document(deps: ExportDeps, invoice_id: int, sent: SentDocument) -> N
 # --- link back and the check ----------------------------------------------------------------------------------
 
 
+_LINK_RESOURCE_TYPES = {
+    DRAFT_MODE: PartnerResourceLink.CUSTOMER_INVOICE_DRAFT,
+    INVOICE_DOCUMENT: PartnerResourceLink.CUSTOMER_INVOICE,
+}
+
+
 def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
-    """A partner resource link from the Visma draft to our invoice (drafts only: the spec's resource types have no
-    ledger item). Reconciled like the document: a link in flight is looked up by resource before posting again."""
+    """A partner resource link from the Visma document to our invoice, once it is exported (the link workflow runs
+    this after the export; see link_workflow.py). Drafts and converted invoices only: the spec's resource types
+    have no ledger item. Reconciled like the document: a link in flight is looked up by resource before posting
+    again. Returns the link's id, or None when there is nothing to link (or it was refused before)."""
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        linked = row.visma_link_id not in (None, LINK_IN_FLIGHT)
-        if row.visma_document_type != DRAFT_MODE or not row.visma_id or linked:
+        resource_type = _LINK_RESOURCE_TYPES.get(row.visma_document_type or "")
+        if resource_type is None or not row.visma_id or row.visma_link_id in (LINK_REFUSED, LINK_OFF):
+            return None
+        if row.visma_link_id not in (None, LINK_IN_FLIGHT):
             return row.visma_link_id
         visma_id, in_flight = row.visma_id, row.visma_link_id == LINK_IN_FLIGHT
-        company_name = session.get(models.Company, company_id)
-        partner_company = company_name.name if company_name else "fakturabro"
+        company = session.get(models.Company, company_id)
+        partner_company = company.name if company else "fakturabro"
     client = deps.client_for(company_id)
-    link_id: str | None = None
-    if in_flight:
-        listing = client.list_all(
-            "/partnerresourcelinks", PartnerResourceLink, params={"$filter": f"ResourceId eq {odata_string(visma_id)}"}
-        )
-        link_id = next((str(link.id) for link in listing.items if str(link.resource_id) == visma_id), None)
+    link_id = _find_link(client, visma_id) if in_flight else None
     if link_id is None:
-        with deps.db.transaction() as session:
-            row = session.get(InvoiceExport, invoice_id)
-            assert row is not None
-            row.visma_link_id = LINK_IN_FLIGHT
+        _set_link(deps, invoice_id, LINK_IN_FLIGHT)
         created = client.create_partner_resource_link(
             PartnerResourceLink(
                 resource_id=UUID(visma_id),
-                resource_type=PartnerResourceLink.CUSTOMER_INVOICE_DRAFT,
+                resource_type=resource_type,
                 href=f"{deps.public_url.rstrip('/')}/invoices/{invoice_id}",
                 partner_company_name=partner_company[:100],
                 partner_system_name="fakturabro",
             )
         )
         link_id = str(created.id)
+    _set_link(deps, invoice_id, link_id)
+    return link_id
+
+
+def _find_link(client: VismaClient, visma_id: str) -> str | None:
+    listing = client.list_partner_resource_links(odata_filter=f"ResourceId eq {odata_string(visma_id)}")
+    return next((str(link.id) for link in listing.items if str(link.resource_id) == visma_id), None)
+
+
+def _set_link(deps: ExportDeps, invoice_id: int, value: str) -> None:
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        row.visma_link_id = link_id
-    return link_id
+        row.visma_link_id = value
+
+
+def turn_link_off(deps: ExportDeps, invoice_id: int) -> None:
+    """The link back is off (FAKTURABRO_VISMA_LINK_BACK=0): say so on the export, unless it was linked already."""
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        if row.visma_link_id in (None, LINK_IN_FLIGHT):
+            row.visma_link_id = LINK_OFF
+
+
+def record_link(
+    deps: ExportDeps,
+    invoice_id: int,
+    *,
+    outcome: str,
+    message: str | None = None,
+    refused: bool = False,
+    error_id: str | None = None,
+    http_status: int | None = None,
+) -> None:
+    """Log one outcome of the link back; the export's own state is not touched (the invoice stays exported)."""
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        if refused:
+            row.visma_link_id = LINK_REFUSED
+        session.add(
+            InvoiceExportLog(
+                invoice_id=invoice_id,
+                company_id=row.company_id,
+                generation=row.generation,
+                attempt=row.attempts,
+                step="link_back",
+                outcome=outcome,
+                message=message,
+                error_id=error_id,
+                http_status=http_status,
+                at=deps.db.clock(),
+            )
+        )
 
 
 def finish(

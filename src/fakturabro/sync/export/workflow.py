@@ -28,7 +28,7 @@ from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.store import models
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.sync.export import steps
-from fakturabro.sync.export.planner import explain_refusal
+from fakturabro.sync.export.planner import ExportLane, explain_refusal
 from fakturabro.sync.export.steps import ExportDeps, ExportState
 from fakturabro.visma.errors import OAuthError, VismaError, VismaRateLimited, VismaUnauthorized
 from fakturabro.visma.mapping import MappingError
@@ -36,8 +36,11 @@ from fakturabro.visma.oauth import NotConnected
 
 log = structlog.get_logger("fakturabro.sync.export")
 
-EXPORT_QUEUE = "fakturabro-exports"
+EXPORT_QUEUE = "fakturabro-exports"  # the serial lane: one export at a time per company (the queue before lanes)
+PARALLEL_EXPORT_QUEUE = "fakturabro-exports-parallel"  # exports that only POST their document: several per company
 EXPORT_WORKFLOW = "fakturabro.export_invoice"
+LINK_QUEUE = "fakturabro-links"
+LINK_WORKFLOW = "fakturabro.link_invoice"  # in link_workflow.py
 ACTIVE_WORKFLOW_STATUSES = frozenset({"ENQUEUED", "PENDING", "DELAYED"})
 RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT)
 
@@ -62,6 +65,15 @@ def current_deps() -> ExportDeps:
 
 def workflow_id(invoice_id: int, generation: int) -> str:
     return f"export-{invoice_id}-{generation}"
+
+
+def serial_workflow_id(invoice_id: int, generation: int) -> str:
+    """The export handed over from the parallel lane to the serial one (a child of ``workflow_id``)."""
+    return f"{workflow_id(invoice_id, generation)}-serial"
+
+
+def link_workflow_id(invoice_id: int, generation: int) -> str:
+    return f"link-{invoice_id}-{generation}"
 
 
 # --- the steps as DBOS steps ---------------------------------------------------------------------------------
@@ -101,13 +113,13 @@ def _check_connection(company_id: int) -> None:
 
 
 @DBOS.step(name="export.resolve_customer")
-def _resolve_customer(company_id: int, invoice_id: int) -> steps.ResolvedCustomer:
-    return _guarded(lambda: steps.resolve_customer(current_deps(), company_id, invoice_id))
+def _resolve_customer(company_id: int, invoice_id: int, may_create: bool = True) -> steps.ResolvedCustomer:
+    return _guarded(lambda: steps.resolve_customer(current_deps(), company_id, invoice_id, may_create=may_create))
 
 
 @DBOS.step(name="export.resolve_articles")
-def _resolve_articles(company_id: int, invoice_id: int) -> list[str | None]:
-    return _guarded(lambda: steps.resolve_articles(current_deps(), company_id, invoice_id))
+def _resolve_articles(company_id: int, invoice_id: int, may_create: bool = True) -> list[str | None]:
+    return _guarded(lambda: steps.resolve_articles(current_deps(), company_id, invoice_id, may_create=may_create))
 
 
 @DBOS.step(name="export.send_document")
@@ -117,9 +129,9 @@ def _send_document(
     return _guarded(lambda: steps.send_document(current_deps(), company_id, invoice_id, mode, customer_id, article_ids))
 
 
-@DBOS.step(name="export.link_back")
-def _link_back(company_id: int, invoice_id: int) -> str | None:
-    return _guarded(lambda: steps.link_back(current_deps(), company_id, invoice_id))
+@DBOS.step(name="export.link_off")
+def _link_off(invoice_id: int) -> None:
+    steps.turn_link_off(current_deps(), invoice_id)
 
 
 @DBOS.step(name="export.finish")
@@ -160,8 +172,12 @@ class _Stop:
 
 
 @DBOS.workflow(name=EXPORT_WORKFLOW)
-def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
-    """Export one approved invoice; returns the final state."""
+def export_invoice(company_id: int, invoice_id: int, generation: int, may_create: bool = True) -> str:
+    """Export one approved invoice; returns the final state.
+
+    ``may_create`` is False in the parallel lane: an export there that turns out to need a new customer or article
+    in Visma hands itself over to the serial lane and returns that export's final state. (The default keeps
+    workflows recorded before the lanes existed, all serial, recoverable.)"""
     deps = current_deps()
     for attempt in range(deps.max_attempts):
         begun = _begin(company_id, invoice_id, generation)
@@ -172,18 +188,19 @@ def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
         try:
             _check_connection(company_id)
             step = "resolve_customer"
-            customer = _resolve_customer(company_id, invoice_id)
+            customer = _resolve_customer(company_id, invoice_id, may_create)
             mismatch = customer.type_mismatch
             step = "resolve_articles"
-            article_ids = [] if begun.mode == steps.VOUCHER_MODE else _resolve_articles(company_id, invoice_id)
+            voucher = begun.mode == steps.VOUCHER_MODE
+            article_ids = [] if voucher else _resolve_articles(company_id, invoice_id, may_create)
             step = "send_document"
             sent = _send_document(company_id, invoice_id, begun.mode, customer.visma_id, article_ids)
-            if deps.link_back:
-                step = "link_back"
-                _link_back_or_note(invoice_id, company_id)
             step = "finish"
             _finish(company_id, invoice_id, sent, customer)
+            _start_link(company_id, invoice_id, generation, deps.link_back)
             return ExportState.EXPORTED
+        except steps.CreateNeeded:
+            return _hand_over(company_id, invoice_id, generation, step)
         except VismaError as error:
             if not error.retriable:
                 return _stop(invoice_id, step, _classify(error, mismatch))
@@ -196,14 +213,37 @@ def export_invoice(company_id: int, invoice_id: int, generation: int) -> str:
     return ExportState.WAITING
 
 
-def _link_back_or_note(invoice_id: int, company_id: int) -> None:
-    """The link back is a convenience: a refusal is noted in the log, the invoice still counts as exported."""
-    try:
-        _link_back(company_id, invoice_id)
-    except VismaError as error:
-        if error.retriable:
-            raise
-        _record(invoice_id, ExportState.EXPORTING, "link_back", "link_refused", explain_refusal(error), error)
+def _start_link(company_id: int, invoice_id: int, generation: int, link_back: bool) -> None:
+    """The link back runs in its own lane once the invoice is exported: one workflow per invoice and generation on
+    its own queue (`link_workflow.py`), enqueued durably as this workflow's child, so it never delays or fails the
+    export."""
+    if not link_back:
+        _link_off(invoice_id)
+        return
+    options = EnqueueOptions(
+        workflow_name=LINK_WORKFLOW,
+        queue_name=LINK_QUEUE,
+        workflow_id=link_workflow_id(invoice_id, generation),
+        queue_partition_key=str(company_id),
+    )
+    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id)
+
+
+def _hand_over(company_id: int, invoice_id: int, generation: int, step: str) -> str:
+    """Continue the export in the serial lane (its routing went stale) and return the final state from there.
+
+    The serial export is this workflow's child with a deterministic id, so a recovered parent finds it again instead
+    of enqueueing a second one, and ``runtime.wait_for`` on the parent still returns the final state."""
+    message = "Kunden eller en artikel behöver skapas i Visma först; exporten fortsätter i tur och ordning."
+    _record(invoice_id, ExportState.EXPORTING, step, "serial_lane", message, None)
+    options = EnqueueOptions(
+        workflow_name=EXPORT_WORKFLOW,
+        queue_name=EXPORT_QUEUE,
+        workflow_id=serial_workflow_id(invoice_id, generation),
+        queue_partition_key=str(company_id),
+    )
+    handle = DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation, True)
+    return str(handle.get_result())
 
 
 def _stop(invoice_id: int, step: str, stop: _Stop) -> str:
@@ -251,13 +291,19 @@ def _delay(deps: ExportDeps, error: VismaError, attempt: int, jitter: float) -> 
 
 
 def _enqueue(company_id: int, invoice_id: int, generation: int) -> None:
+    """Enqueue the export in its lane: the routing is one read of our tables (`steps.export_lane`).
+
+    Also called from the scheduled workflow's body: the read is not a step there, on purpose. It only picks the
+    queue of a child whose id is fixed, and DBOS replays a recorded enqueue by position and id, so the step
+    sequence of schedules recorded before the lanes existed is unchanged."""
+    parallel = steps.export_lane(current_deps(), company_id, invoice_id) is ExportLane.PARALLEL
     options = EnqueueOptions(
         workflow_name=EXPORT_WORKFLOW,
-        queue_name=EXPORT_QUEUE,
+        queue_name=PARALLEL_EXPORT_QUEUE if parallel else EXPORT_QUEUE,
         workflow_id=workflow_id(invoice_id, generation),
         queue_partition_key=str(company_id),
     )
-    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation)
+    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation, not parallel)
 
 
 def start_export(company_id: int, invoice_id: int) -> None:
