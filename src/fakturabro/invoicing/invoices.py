@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -179,6 +180,46 @@ def _load(invoices: InvoiceRepository, invoice_id: int, for_update: bool = False
     return invoice
 
 
+@dataclass(frozen=True)
+class DraftTotals:
+    """What a draft would come to, computed without saving it.
+
+    ``totals`` is None while they cannot be computed yet (e.g. husavdrag shares that do not add up); ``problems``
+    are the Swedish messages saving or approving would give, each once (none: ready to approve).
+    """
+
+    totals: Totals | None
+    problems: tuple[str, ...]
+
+
+def preview_totals(db: Database, company_id: int, data: InvoiceInput) -> DraftTotals:
+    """The live totals of a draft being written: the content saving would build from ``data`` (articles' values
+    filling what the input leaves empty, by the same function), checked by the same rules. Nothing is written."""
+    problems = ErrorCollector()
+    with db.transaction() as session:
+        original = _original(InvoiceRepository(session, company_id), data.credits_invoice_id)
+        try:
+            customer: models.Customer | None = _customer_for(session, company_id, data, original)
+        except ValidationFailed as failed:
+            customer = None
+            problems.errors += failed.errors
+        invoice_date = data.invoice_date or db.clock().date()
+        content = _content(session, company_id, data, invoice_date, customer, original, problems)
+        facts = _facts(customer) if customer else None
+    if facts is not None:
+        try:
+            validate_invoice(content, facts)
+        except ValidationFailed as failed:
+            problems.errors += failed.errors
+    try:
+        totals: Totals | None = compute_totals(content)
+    except (ArithmeticError, LookupError, ValueError):
+        totals = None
+    if totals is not None and abs(totals.total) > MAX_INVOICE_TOTAL:
+        problems.errors += _too_large().errors
+    return DraftTotals(totals, tuple(dict.fromkeys(error.message for error in problems.errors)))
+
+
 # --- writing a draft -----------------------------------------------------------------------------------
 
 
@@ -193,25 +234,46 @@ def _write(
     """Check ``data`` completely, then replace the draft's content with it (nothing is written on error)."""
     errors = ErrorCollector()
     invoice_date = data.invoice_date or db.clock().date()
-    _check_dates(invoice_date, data.due_date, errors)
-    rows = _rows(session, invoice.company_id, data.rows, errors)
+    content = _content(session, invoice.company_id, data, invoice_date, customer, original, errors)
     errors.raise_if_any()
-    reverse_charge = customer.reverse_charge if data.reverse_charge is None else data.reverse_charge
-    claim = _claim(data.house_work)
-    rates_date = original.invoice_date if original else invoice_date  # a credit mirrors its original's rates
-    content = InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
     validate_invoice(content, _facts(customer))
     if abs(compute_totals(content).total) > MAX_INVOICE_TOTAL:
-        raise ValidationFailed.single(("rows",), "Fakturans belopp är orimligt stort.", "out_of_range")
+        raise _too_large()
 
     invoice.invoice_date = invoice_date
     invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
     invoice.your_reference = data.your_reference
     invoice.our_reference = data.our_reference
-    invoice.reverse_charge = reverse_charge
+    invoice.reverse_charge = content.reverse_charge
     invoice.updated_at = db.clock()
-    invoice.rows = [_stored_row(index, row) for index, row in enumerate(rows)]
-    _write_claim(invoice, claim, db)
+    invoice.rows = [_stored_row(index, row) for index, row in enumerate(content.rows)]
+    _write_claim(invoice, content.husavdrag, db)
+
+
+def _content(
+    session: Transaction,
+    company_id: int,
+    data: InvoiceInput,
+    invoice_date: date,
+    customer: models.Customer | None,
+    original: models.Invoice | None,
+    errors: ErrorCollector,
+) -> InvoiceContent:
+    """The domain's invoice ``data`` describes: rows with their articles' defaults, the customer's reverse charge
+    unless the input says otherwise; dates and unknown articles go to ``errors``."""
+    _check_dates(invoice_date, data.due_date, errors)
+    rows = _rows(session, company_id, data.rows, errors)
+    if data.reverse_charge is not None:
+        reverse_charge = data.reverse_charge
+    else:
+        reverse_charge = customer.reverse_charge if customer else False
+    rates_date = original.invoice_date if original else invoice_date  # a credit mirrors its original's rates
+    claim = _claim(data.house_work)
+    return InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
+
+
+def _too_large() -> ValidationFailed:
+    return ValidationFailed.single(("rows",), "Fakturans belopp är orimligt stort.", "out_of_range")
 
 
 def _check_dates(invoice_date: date, due_date: date | None, errors: ErrorCollector) -> None:

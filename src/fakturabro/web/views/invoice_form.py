@@ -1,37 +1,24 @@
 """The draft editor's form: its fields, the input the use cases take, and the live totals.
 
 Rows are fields named ``rows-<i>-<field>``; the husavdrag part ``hw_*``. A row left completely empty is ignored,
-so the editor can always offer a blank row. The live totals are the domain's own `compute_totals` and
-`validate_invoice` on what is in the form right now (nothing is saved), with an article's values filling the
-fields the user left empty, as saving does.
+so the editor can always offer a blank row. The live totals are the use case
+`invoicing.invoices.preview_totals` on what is in the form right now (nothing is saved): the content saving would
+build, with an article's values filling the fields the user left empty, checked by the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from fakturabro.domain.customer import CustomerFacts, CustomerKind
-from fakturabro.domain.errors import ValidationFailed
-from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
-from fakturabro.domain.invoice import (
-    HusavdragClaim,
-    HusavdragPerson,
-    InvoiceContent,
-    InvoiceRow,
-    RowKind,
-    Totals,
-    compute_totals,
-    validate_invoice,
-)
-from fakturabro.domain.money import ZERO
+from fakturabro.domain.invoice import Totals
 from fakturabro.invoicing.inputs import InvoiceInput
-from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView
+from fakturabro.invoicing.invoices import DraftTotals
+from fakturabro.invoicing.views import ArticleView, InvoiceView
 from fakturabro.web.views.forms import FormData, checked, decimal_text, field_errors, text
 
 ROW_FIELDS = ("kind", "article_number", "text", "quantity", "unit", "unit_price", "vat_rate", "hours",
@@ -240,64 +227,18 @@ def editor_errors(error: Exception, values: EditorValues) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Preview:
+    """The live totals box: the draft's totals and problems, and which husavdrag the form claims."""
+
     totals: Totals | None
-    problems: list[str]
+    problems: tuple[str, ...]
     house_work_kind: str | None
 
 
-def _decimal(value: Decimal | None, default: Decimal) -> Decimal:
-    return default if value is None else value
-
-
-def preview(
-    values: EditorValues, articles: Mapping[str, ArticleView], customer: CustomerView | None, today: date
-) -> Preview:
-    """Totals and rule problems for what the form holds now."""
+def preview(values: EditorValues, draft: Callable[[InvoiceInput], DraftTotals]) -> Preview:
+    """Totals and rule problems for what the form holds now; ``draft`` is the use case that computes them."""
     try:
         data = to_input(values)
     except ValidationError as error:
-        return Preview(None, list(dict.fromkeys(field_errors(error).values())), values.hw_type or None)
-    rows = []
-    for row in data.rows:
-        article = articles.get(row.article_number) if row.article_number else None
-        kind = row.kind or (RowKind(article.kind) if article else RowKind.OTHER)
-        rows.append(
-            InvoiceRow(
-                kind=kind,
-                text=row.text or (article.name if article else ""),
-                article_number=row.article_number,
-                quantity=_decimal(row.quantity, ZERO if kind is RowKind.TEXT else Decimal(1)),
-                unit=row.unit or (article.unit if article else ""),
-                unit_price=_decimal(row.unit_price, article.unit_price if article else ZERO),
-                vat_rate=_decimal(row.vat_rate, article.vat_rate if article else Decimal(25)),
-                discount_percent=_decimal(row.discount_percent, ZERO),
-                hours=row.hours,
-                house_work_type=row.house_work_type
-                or (HouseWorkType(article.house_work_type) if article and article.house_work_type else None),
-            )
-        )
-    claim = None
-    if data.house_work is not None:
-        claim = HusavdragClaim(
-            kind=HusavdragKind(data.house_work.type),
-            persons=tuple(HusavdragPerson(p.personal_number, p.share) for p in data.house_work.persons),
-            property_designation=data.house_work.property_designation,
-            housing_coop_org_number=data.house_work.housing_coop_org_number,
-            apartment_number=data.house_work.apartment_number,
-        )
-    invoice_date = data.invoice_date or today
-    content = InvoiceContent(invoice_date, tuple(rows), bool(data.reverse_charge), claim)
-    problems: list[str] = []
-    if customer is None:
-        problems.append("Välj en kund.")
-    else:
-        facts = CustomerFacts(CustomerKind(customer.kind), customer.vat_number, customer.reverse_charge)
-        try:
-            validate_invoice(content, facts)
-        except ValidationFailed as failed:
-            problems += [item.message for item in failed.errors]
-    try:
-        totals = compute_totals(content)
-    except (ArithmeticError, InvalidOperation, LookupError, ValueError):
-        return Preview(None, problems or ["Beloppen kan inte räknas ut ännu."], values.hw_type or None)
-    return Preview(totals, list(dict.fromkeys(problems)), values.hw_type or None)
+        return Preview(None, tuple(dict.fromkeys(field_errors(error).values())), values.hw_type or None)
+    result = draft(data)
+    return Preview(result.totals, result.problems, values.hw_type or None)

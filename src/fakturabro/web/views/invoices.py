@@ -186,8 +186,7 @@ def _articles(db: Database, company_id: int) -> dict[str, ArticleView]:
 
 
 def _preview_context(db: Database, company_id: int, values: EditorValues) -> dict[str, Any]:
-    known = _customers(db, company_id)
-    result = preview(values, _articles(db, company_id), known.get(values.customer_number), db.clock().date())
+    result = preview(values, lambda data: invoices.preview_totals(db, company_id, data))
     return {"preview": result, "values": values}
 
 
