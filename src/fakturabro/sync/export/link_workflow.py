@@ -38,9 +38,8 @@ from fakturabro.visma.errors import VismaError
 
 log = structlog.get_logger("fakturabro.sync.export.link")
 
-# Links are one POST each to their own endpoint; like exports, at most 500 starts a minute across all workers keeps
-# it under Visma's 600 a minute, and the per-endpoint token buckets pace every call on top of that.
-LINKS_PER_MINUTE = 500
+# No DBOS limiter, as on the export queues: the token buckets shared through the database (`sync/pacing_db.py`) pace
+# every call per endpoint, and a link is one POST to its own endpoint (plus a lookup when its answer was lost).
 LINK_WORKER_CONCURRENCY = 4
 LINK_PER_COMPANY_CONCURRENCY = 2  # no shared record is created, so no race; the rate limit bounds a company
 SWEEP_SCHEDULE = "fakturabro-link-sweep"
@@ -60,7 +59,6 @@ def register(*, polling_interval_sec: float = 0.2, sweep: bool = True) -> None:
         LINK_QUEUE,
         worker_concurrency=LINK_WORKER_CONCURRENCY,
         partition_concurrency=LINK_PER_COMPANY_CONCURRENCY,
-        limiter={"limit": LINKS_PER_MINUTE, "period": 60.0},
         polling_interval_sec=polling_interval_sec,
         on_conflict="always_update",
     )

@@ -55,6 +55,14 @@ EXPORT_STEPS = {
     "retry": "Nytt försök",
 }
 
+# The link back from the Visma document to the invoice, next to the export state on the invoice's page.
+LINK_STATES = {
+    "linked": "Länkad från Visma",
+    "pending": "Länken från Visma skapas …",
+    "refused": "Visma godtog inte länken hit (se exporthistoriken)",
+    "off": "Ingen länk från Visma",
+}
+
 EXPORT_OUTCOMES = {
     "ok": "klart",
     "done": "klart",
@@ -64,6 +72,7 @@ EXPORT_OUTCOMES = {
     "gave_up": "väntar, försöker senare",
     "refused": "avvisad av Visma",
     "link_refused": "länken godtogs inte",
+    "linked": "länkad från Visma",
     "not_connected": "inte kopplad",
     "needs_reconnect": "behöver återanslutning",
     "bug": "oväntat fel",

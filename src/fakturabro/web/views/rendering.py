@@ -69,6 +69,7 @@ templates.env.globals.update(
     INVOICE_STATUS=labels.INVOICE_STATUS,
     EXPORT_STEPS=labels.EXPORT_STEPS,
     EXPORT_OUTCOMES=labels.EXPORT_OUTCOMES,
+    LINK_STATES=labels.LINK_STATES,
 )
 
 

@@ -12,7 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from fakturabro.store.database import Database
-from fakturabro.store.export_models import InvoiceExport, InvoiceExportLog, VismaArticleCache, VismaCompanyCache
+from fakturabro.store.export_models import (
+    InvoiceExport,
+    InvoiceExportLog,
+    VismaArticleCache,
+    VismaCompanyCache,
+    link_state,
+)
 
 FINAL_STATES = ("exported", "failed", "needs_reconnect")
 
@@ -26,6 +32,7 @@ class ExportInfo:
     visma_invoice_number: int | None
     exported_at: datetime | None
     show_actions: bool = True
+    link: str | None = None  # the link back from Visma: linked, pending, refused, off (None until exported)
 
     @property
     def final(self) -> bool:
@@ -56,6 +63,7 @@ def _info(row: InvoiceExport) -> ExportInfo:
         error=row.error,
         visma_invoice_number=row.visma_invoice_number,
         exported_at=row.exported_at,
+        link=link_state(row),
     )
 
 
