@@ -173,7 +173,7 @@ def production_deps(container: Container) -> ExportDeps:
         public_url=container.settings.public_url,
         fallback_name=setup.fallback_article,
         house_work_fallback_name=setup.house_work_fallback_article,
-        # The link back costs one more call per invoice (2.0 instead of 1.0 in steady state; docs/BENCHMARKS.md).
+        # The link back is one more call per invoice, in its own lane after the export (link_workflow.py).
         link_back=os.environ.get("FAKTURABRO_VISMA_LINK_BACK", "1") != "0",
     )
 
