@@ -101,7 +101,9 @@ def serve(
     fastapi_app = create_app(container, mount_sandbox=True)
     runtime = _background_runtime() if worker else None
     if runtime is not None:
-        runtime.start(container)
+        from fakturabro.sync.executors import service_executor_id
+
+        runtime.start(container, executor_id=service_executor_id("web"))
         # On SIGTERM uvicorn runs the app's shutdown and then re-raises the signal, so a `finally` here would never
         # run: the DBOS runtime stops with the app instead (its unfinished workflows resume at the next start).
         fastapi_app.router.on_shutdown.append(runtime.shutdown)

@@ -42,6 +42,13 @@ ENVIRONMENT_ONLY = [
     ("FAKTURABRO_LOG_FORMAT", "`json`", "`json` (one object per line) or `console` (for a terminal)."),
     ("FAKTURABRO_METRICS_PORT", "—", "`fakturabro worker` only: serve its `/metrics` on this port (127.0.0.1)."),
     ("FAKTURABRO_DBOS_LOG_LEVEL", "`WARNING`", "Log level of DBOS Transact (the durable background work)."),
+    (
+        "FAKTURABRO_EXECUTOR_ID",
+        "`<host>-web`, `<host>-worker`",
+        "DBOS executor id of `serve` and `worker` (`worker --executor-id` wins): unique per process and the same "
+        "after a restart, which then resumes the workflows the process held. Set it per process, not in a shared "
+        "environment file. One-shot commands (`export pending`) always use `cli-<host>-<pid>`.",
+    ),
 ]
 
 

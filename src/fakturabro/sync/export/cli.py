@@ -19,16 +19,23 @@ def register(app: typer.Typer) -> None:
 
 
 def worker(
-    executor_id: Annotated[str | None, typer.Option(help="Namn på arbetaren (unikt per process).")] = None,
+    executor_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Arbetarens namn: unikt per process och detsamma efter omstart "
+            "(standard: FAKTURABRO_EXECUTOR_ID, annars <värdnamn>-worker)."
+        ),
+    ] = None,
 ) -> None:
     """Run exports (and other background work) until stopped; start as many as you like, on any machine."""
     from fakturabro.bootstrap import build
     from fakturabro.store.migrate import upgrade
     from fakturabro.sync import runtime
+    from fakturabro.sync.executors import service_executor_id
 
     container = build()
     upgrade(container.engine)
-    runtime.start(container, executor_id=executor_id)
+    runtime.start(container, executor_id=executor_id or service_executor_id("worker"))
     console.print("[green]fakturabro worker kör. Avsluta med Ctrl+C.[/green]")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -48,14 +55,14 @@ def pending(
 ) -> None:
     """Export every approved invoice that is not in Visma yet (waiting, needs reconnect, failed)."""
     from fakturabro.bootstrap import build
-    from fakturabro.sync import runtime
+    from fakturabro.sync.executors import launch_one_shot, stop_one_shot
     from fakturabro.sync.export import workflow
 
     container = build()
-    runtime.start(container)
+    launch_one_shot(container)  # only enqueues: the workers (or `serve`) run the exports
     try:
         started = workflow.export_pending([company] if company else None, include_failed=include_failed)
         console.print(f"{len(started)} fakturor köade för export till Visma.")
     finally:
-        runtime.shutdown()
+        stop_one_shot()
         container.close()
