@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 VISMA_REQUESTS_PER_MINUTE = 600
+# Paced at 97 % of Visma's limit (582 a minute): the margin absorbs network jitter (see `TokenBucketPacer`).
+DEFAULT_HEADROOM = 0.03
 
 
 class RatePacer(Protocol):
@@ -34,12 +36,24 @@ class _Bucket:
 
 
 class TokenBucketPacer:
-    """One token bucket per endpoint key: `rate_per_minute` tokens a minute, at most `burst` saved up.
+    """One token bucket per endpoint key: `rate_per_minute × (1 − headroom)` tokens a minute, at most `burst` saved.
 
-    A small burst keeps any 60-second window at or under `rate_per_minute + burst`, which matters when Visma
-    counts in a sliding window; the default burst of 1 spaces requests evenly (about 100 ms apart at 600/min).
-    `headroom` paces a little under the limit (2 % by default: 588/min) because requests sent evenly can still
-    arrive bunched after network jitter, and one request too many in Visma's window is a 429.
+    Why this stays under Visma's limit (600 a minute per client and endpoint, counted in a sliding window):
+
+    - *Any 60-second window of sends* holds at most ``burst + paced rate`` requests: the bucket starts with
+      ``burst`` tokens and earns the paced rate per minute, and every request takes one before it is sent. With
+      the defaults (burst 1, headroom 3 %) that is 1 + 582 = 583 ≤ 600, and requests go out evenly, ~103 ms apart.
+    - *Network jitter*: Visma counts arrivals, not sends. If one request's trip can take up to J seconds longer
+      than another's, the arrivals in a 60 s window were sent within 60 + J seconds: at most 1 + 582 × (60 + J)/60,
+      which stays under 600 for J up to 1.7 s, far more than a healthy connection varies (a request stalled
+      longer, rarely, costs at worst one 429, which the client retries).
+    - *Several processes*: each process has its own buckets, so N processes may send N × the rate. Production
+      shares one bucket per endpoint through the database (`sync.pacing_db.DatabasePacer`, same arithmetic, the
+      database's clock); this in-process bucket is for one process (tools, tests, SQLite with one worker).
+
+    A 429 that still comes (a stricter server, a clock skew, another process) is retried by the client after
+    Visma's "Try again in N seconds". Endpoints have their own buckets: the link back (``/partnerresourcelinks``)
+    and lookups on other endpoints never take the document's budget.
     """
 
     def __init__(
@@ -47,7 +61,7 @@ class TokenBucketPacer:
         rate_per_minute: float = VISMA_REQUESTS_PER_MINUTE,
         *,
         burst: float = 1.0,
-        headroom: float = 0.02,
+        headroom: float = DEFAULT_HEADROOM,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

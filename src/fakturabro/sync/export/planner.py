@@ -4,9 +4,10 @@ Visma refusal reads in Swedish. Tested with literals; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from fakturabro.domain.customer import CustomerKind
 from fakturabro.domain.invoice import InvoiceContent, RowKind, Totals
@@ -38,6 +39,36 @@ def plan_customer(
     if found_id is None or found_is_private is None:
         return CreateCustomer()
     return UseExistingCustomer(found_id, found_is_private, customer_type_mismatch(number, ours, found_is_private))
+
+
+class ExportLane(StrEnum):
+    """The queue an export runs in. Visma does not promise unique customer or article numbers, so whatever may
+    *create* one runs in the serial lane (one export at a time per company); an export that only POSTs its
+    document runs in the parallel lane (several at once per company)."""
+
+    SERIAL = "serial"
+    PARALLEL = "parallel"
+
+
+@dataclass(frozen=True)
+class RowArticles:
+    """The articles a priced row can go to: its own number when Visma has it, else the fallback for its VAT rate."""
+
+    own: str | None
+    fallback: str
+
+
+def choose_lane(customer_linked: bool, rows: Sequence[RowArticles], cached: Collection[str]) -> ExportLane:
+    """Parallel only when nothing needs creating: the customer is linked and every row's article is cached.
+
+    ``rows`` is empty when the export mode sends no articles (verifikation). The decision can go stale before the
+    export runs; the parallel lane then hands the export over instead of creating (see workflow.py)."""
+    if not customer_linked:
+        return ExportLane.SERIAL
+    for row in rows:
+        if not ((row.own is not None and row.own in cached) or row.fallback in cached):
+            return ExportLane.SERIAL
+    return ExportLane.PARALLEL
 
 
 def customer_type_mismatch(number: str, ours: CustomerKind, visma_is_private: bool) -> str | None:

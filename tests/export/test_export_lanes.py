@@ -1,0 +1,160 @@
+"""Two lanes per company: exports that may create a customer or an article run one at a time (the serial lane),
+exports that only POST their document run several at once (the parallel lane). A parallel export whose routing
+went stale hands itself over to the serial lane instead of creating anything.
+
+End to end through our REST API, DBOS (``PER_COMPANY_CONCURRENCY`` parallel exports per company) and the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from dbos import DBOS
+from sqlalchemy import delete
+
+from fakturabro.store.export_models import VismaCustomerLink
+from fakturabro.sync import runtime
+from fakturabro.sync.export import steps, workflow
+from fakturabro.sync.export.planner import ExportLane, RowArticles, choose_lane
+
+from .export_helpers import ADDRESS, ExportApi
+
+LABOUR = {"text": "Arbete", "quantity": "2", "unit_price": "500", "kind": "labour"}
+BOOKS = {"text": "Böcker", "quantity": "1", "unit_price": "200", "kind": "material", "vat_rate": "6"}
+MANY = 12
+
+
+# --- the decision, with literals --------------------------------------------------------------------------------
+
+
+def test_an_unlinked_customer_goes_to_the_serial_lane() -> None:
+    assert choose_lane(False, [], {"MINUBA"}) is ExportLane.SERIAL
+    assert choose_lane(False, [RowArticles(None, "MINUBA")], {"MINUBA"}) is ExportLane.SERIAL
+
+
+def test_a_linked_customer_with_every_article_cached_goes_to_the_parallel_lane() -> None:
+    rows = [RowArticles("9000", "MINUBA"), RowArticles(None, "MINUBA-12"), RowArticles("7", "MINUBA")]
+    assert choose_lane(True, rows, {"9000", "MINUBA", "MINUBA-12"}) is ExportLane.PARALLEL
+    assert choose_lane(True, [], set()) is ExportLane.PARALLEL  # verifikation: no articles at all
+
+
+def test_a_row_whose_own_article_is_cached_needs_no_fallback() -> None:
+    assert choose_lane(True, [RowArticles("9000", "MINUBA-6")], {"9000"}) is ExportLane.PARALLEL
+
+
+def test_a_row_needing_an_uncached_fallback_goes_to_the_serial_lane() -> None:
+    assert choose_lane(True, [RowArticles("9000", "MINUBA-6")], {"MINUBA"}) is ExportLane.SERIAL
+    rows = [RowArticles(None, "MINUBA"), RowArticles(None, "MINUBA-ROTRUT")]
+    assert choose_lane(True, rows, {"MINUBA"}) is ExportLane.SERIAL
+
+
+# --- end to end -------------------------------------------------------------------------------------------------
+
+
+def _queue_of(workflow_id: str) -> str | None:
+    status = DBOS.get_workflow_status(workflow_id)
+    assert status is not None, workflow_id
+    return status.queue_name
+
+
+def _export_all(api: ExportApi, invoices: list[dict[str, Any]]) -> None:
+    for invoice in invoices:
+        assert api.wait_exported(invoice["id"], timeout=120, states={"exported"}).state == "exported"
+        assert runtime.wait_for(invoice["id"]) == "exported"
+    drafts = Counter(draft["ContractNumber"] for draft in api.visma_list("/customerinvoicedrafts"))
+    assert all(count == 1 for count in drafts.values())  # none twice (with the warm-up invoice's), none missing
+    assert {f"fakturabro-{invoice['number']}" for invoice in invoices} <= set(drafts)
+
+
+def _linked_customer(api: ExportApi) -> dict[str, Any]:
+    """A customer exported once, so linked, with the 25 % fallback article cached."""
+    customer = api.created("/customers", {"name": "Kund Känd", **ADDRESS})
+    first = api.approve(customer, [LABOUR])
+    api.wait_exported(first["id"], states={"exported"})
+    return customer
+
+
+def test_many_invoices_of_one_new_customer_create_it_once(api: ExportApi) -> None:
+    customer = api.created("/customers", {"name": "Kund Ny", **ADDRESS})
+    invoices = [api.approve(customer, [LABOUR, BOOKS]) for _ in range(MANY)]
+
+    _export_all(api, invoices)
+    assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA-6'")) == 1
+    # Approved before the customer was linked: every one was routed to the serial lane.
+    assert {_queue_of(workflow.workflow_id(invoice["id"], 1)) for invoice in invoices} == {workflow.EXPORT_QUEUE}
+
+
+def test_known_customers_with_cached_articles_run_in_the_parallel_lane(api: ExportApi) -> None:
+    customer = _linked_customer(api)
+    invoices = [api.approve(customer, [LABOUR, LABOUR]) for _ in range(MANY)]
+
+    _export_all(api, invoices)
+    assert {_queue_of(workflow.workflow_id(invoice["id"], 1)) for invoice in invoices} == {
+        workflow.PARALLEL_EXPORT_QUEUE
+    }
+    assert all(entry.outcome != "serial_lane" for invoice in invoices for entry in api.log_of(invoice["id"]))
+    assert len(api.visma_list("/customers")) == 2 + 1  # the two seeded, ours once
+
+
+def test_a_fallback_article_missing_from_the_cache_sends_the_export_to_the_serial_lane(api: ExportApi) -> None:
+    customer = _linked_customer(api)
+    invoice = api.approve(customer, [LABOUR, BOOKS])  # MINUBA-6 is not cached yet
+
+    _export_all(api, [invoice])
+    assert _queue_of(workflow.workflow_id(invoice["id"], 1)) == workflow.EXPORT_QUEUE
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA-6'")) == 1
+
+
+@pytest.fixture
+def stale_routing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Routing decided before the state changed behind the export's back: everything goes to the parallel lane."""
+    monkeypatch.setattr(steps, "export_lane", lambda *_args: ExportLane.PARALLEL)
+
+
+@pytest.mark.usefixtures("stale_routing")
+def test_a_removed_customer_link_hands_the_export_to_the_serial_lane(api: ExportApi) -> None:
+    customer = _linked_customer(api)
+    with api.container.db.transaction() as session:
+        session.execute(delete(VismaCustomerLink).where(VismaCustomerLink.company_id == api.company.id))
+    invoice = api.approve(customer, [LABOUR])
+
+    _export_all(api, [invoice])
+    assert _queue_of(workflow.workflow_id(invoice["id"], 1)) == workflow.PARALLEL_EXPORT_QUEUE
+    assert _queue_of(workflow.serial_workflow_id(invoice["id"], 1)) == workflow.EXPORT_QUEUE
+    assert [entry.step for entry in api.log_of(invoice["id"]) if entry.outcome == "serial_lane"] == ["resolve_customer"]
+    # Found again by its number in the serial lane, linked again, not created twice.
+    assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
+    with api.container.db.transaction() as session:
+        assert session.get(VismaCustomerLink, (api.company.id, customer["id"])) is not None
+
+
+@pytest.mark.usefixtures("stale_routing")
+def test_parallel_exports_needing_one_new_article_create_it_once_in_the_serial_lane(api: ExportApi) -> None:
+    customer = _linked_customer(api)
+    invoices = [api.approve(customer, [LABOUR, BOOKS]) for _ in range(MANY)]
+
+    _export_all(api, invoices)
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA-6'")) == 1
+    handed_over = [invoice for invoice in invoices if _handed_over(api, invoice["id"])]
+    assert handed_over, "at least the first export needing MINUBA-6 must have gone to the serial lane"
+    for invoice in handed_over:
+        assert [entry.step for entry in api.log_of(invoice["id"]) if entry.outcome == "serial_lane"] == [
+            "resolve_articles"
+        ]
+
+
+@pytest.mark.usefixtures("stale_routing")
+def test_parallel_exports_of_one_new_customer_create_it_once(api: ExportApi) -> None:
+    customer = api.created("/customers", {"name": "Kund Ny Parallell", **ADDRESS})
+    invoices = [api.approve(customer, [LABOUR]) for _ in range(MANY)]
+
+    _export_all(api, invoices)
+    assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA'")) == 1
+
+
+def _handed_over(api: ExportApi, invoice_id: int) -> bool:
+    return any(entry.outcome == "serial_lane" for entry in api.log_of(invoice_id))
