@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from tests.unit.pacing_sim import FakeClock, arrivals, busiest_window, send_times
 
 from fakturabro.store.database import make_engine
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.pacing_db import DatabasePacer, pacer_for
-from fakturabro.visma.pacing import TokenBucketPacer
+from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE, TokenBucketPacer
 
 RATE_PER_MINUTE = 600.0  # 10 a second: a short test still spans several seconds of pacing
 PROCESSES = 3
@@ -123,3 +124,18 @@ def test_postgresql_shares_the_budget_and_sqlite_paces_in_process(tmp_path: Path
     assert isinstance(pacer_for(sqlite, scope="c"), TokenBucketPacer)
     postgres = create_engine("postgresql+psycopg://u@127.0.0.1:9/x")
     assert isinstance(pacer_for(postgres, scope="c"), DatabasePacer)
+
+
+def test_at_the_production_rate_no_60_second_window_exceeds_the_limit(tmp_path: Path) -> None:
+    """The defaults (600 a minute less 3 %, burst 1) under a fake clock, several threads, the buckets in SQLite."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'paced.db'}")
+    upgrade(engine)
+
+    def pacer(clock: FakeClock) -> DatabasePacer:
+        return DatabasePacer(engine, scope="ceiling", clock=clock, sleep=clock.sleep)
+
+    sent = send_times(pacer, threads=4, calls=200)  # 800 requests ≈ 82 s of pacing
+    assert len(sent) == 800
+    assert 582 - 1 <= busiest_window(sent) <= 582 + 1  # at the paced rate, never above it
+    assert busiest_window(arrivals(sent, jitter=1.5)) <= VISMA_REQUESTS_PER_MINUTE
+    engine.dispose()

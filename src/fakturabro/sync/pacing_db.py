@@ -47,6 +47,7 @@ class DatabasePacer:
         burst: float = 1.0,
         headroom: float = DEFAULT_HEADROOM,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if rate_per_minute <= 0 or burst < 1 or not 0 <= headroom < 1:
             raise ValueError("rate_per_minute must be positive, burst at least 1, headroom in [0, 1)")
@@ -55,6 +56,7 @@ class DatabasePacer:
         self._per_second = rate_per_minute * (1 - headroom) / 60.0
         self._burst = burst
         self._sleep = sleep
+        self._clock = clock  # SQLite only: PostgreSQL's buckets use the database's clock
         self._postgres = engine.dialect.name == "postgresql"
 
     def acquire(self, endpoint_key: str) -> None:
@@ -82,7 +84,7 @@ class DatabasePacer:
     def _now(self, connection: Connection) -> float:
         if self._postgres:
             return float(connection.execute(text("SELECT EXTRACT(EPOCH FROM clock_timestamp())")).scalar_one())
-        return time.time()
+        return self._clock()
 
     def _locked_row(self, connection: Connection, key: str) -> tuple[float, float] | None:
         query = select(RATE_BUCKETS.c.tokens, RATE_BUCKETS.c.updated_epoch).where(RATE_BUCKETS.c.bucket_key == key)
