@@ -62,13 +62,9 @@ async def revoke(state: StateDep, body: OptionalJsonBody = None) -> dict[str, An
     must then ask the user to reconnect). Body optional: `company_id` (default: the seeded company)."""
     company = _company(state, (body or {}).get("company_id"))
     with state.lock:
-        access = [token for token, record in state.access_tokens.items() if record["company_id"] == company.id]
-        refresh = [token for token, record in state.refresh_tokens.items() if record["company_id"] == company.id]
-        for token in access:
-            del state.access_tokens[token]
-        for token in refresh:
-            del state.refresh_tokens[token]
-    return {"company_id": company.id, "access_tokens": len(access), "refresh_tokens": len(refresh)}
+        access = state.access_tokens.remove_where(lambda record: record["company_id"] == company.id)
+        refresh = state.refresh_tokens.remove_where(lambda record: record["company_id"] == company.id)
+    return {"company_id": company.id, "access_tokens": access, "refresh_tokens": refresh}
 
 
 @router.get("/companysettings")
@@ -182,7 +178,7 @@ async def create_company(state: StateDep, body: OptionalJsonBody = None) -> dict
         if email in state.users:
             raise HTTPException(409, f"User {email} exists")
         state.companies[company_id] = seed.seed_company(company_id, name, state.now())
-        state.users[email] = SandboxUser(email=email, password=password, company_id=company_id)
+        state.users[email] = SandboxUser.with_password(email, password, company_id)
     return {"company_id": company_id, "name": name, "email": email, "password": password}
 
 
@@ -193,11 +189,8 @@ async def create_client(state: StateDep, body: JsonBody) -> dict[str, Any]:
     secret = body.get("client_secret")
     if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
         raise HTTPException(400, "client_id and client_secret are required")
-    client = OAuthClient(
-        client_id=client_id,
-        client_secret=secret,
-        redirect_uris=list(body.get("redirect_uris") or []),
-        allow_loopback=bool(body.get("allow_loopback", True)),
+    client = OAuthClient.with_secret(
+        client_id, secret, list(body.get("redirect_uris") or []), allow_loopback=bool(body.get("allow_loopback", True))
     )
     with state.lock:
         state.clients[client_id] = client

@@ -74,12 +74,10 @@ def issue_tokens(state: SandboxState, client_id: str, company_id: str, scopes: l
     with state.lock:
         access_token = secrets.token_urlsafe(32)
         expires_at = state.now() + timedelta(seconds=state.access_token_ttl_seconds)
-        state.access_tokens[access_token] = {
-            "company_id": company_id,
-            "client_id": client_id,
-            "scopes": scopes,
-            "expires_at": format_utc(expires_at),
-        }
+        state.access_tokens.add(
+            access_token,
+            {"company_id": company_id, "client_id": client_id, "scopes": scopes, "expires_at": format_utc(expires_at)},
+        )
         answer: dict[str, Any] = {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -88,12 +86,9 @@ def issue_tokens(state: SandboxState, client_id: str, company_id: str, scopes: l
         }
         if "offline_access" in scopes:
             refresh_token = secrets.token_urlsafe(32)
-            state.refresh_tokens[refresh_token] = {
-                "company_id": company_id,
-                "client_id": client_id,
-                "scopes": scopes,
-                "access_token": access_token,
-            }
+            state.refresh_tokens.add(
+                refresh_token, {"company_id": company_id, "client_id": client_id, "scopes": scopes}
+            )
             answer["refresh_token"] = refresh_token
         return answer
 
@@ -151,15 +146,18 @@ class AuthorizeRequest:
         """Issue a code for the company and return the redirect URL with `code` and `state`."""
         code = secrets.token_urlsafe(24)
         with state.lock:
-            state.auth_codes[code] = {
-                "client_id": self.client.client_id,
-                "redirect_uri": self.redirect_uri,
-                "company_id": company_id,
-                "scopes": self.scopes,
-                "code_challenge": self.code_challenge,
-                "code_challenge_method": self.code_challenge_method,
-                "expires_at": format_utc(state.now() + AUTH_CODE_TTL),
-            }
+            state.auth_codes.add(
+                code,
+                {
+                    "client_id": self.client.client_id,
+                    "redirect_uri": self.redirect_uri,
+                    "company_id": company_id,
+                    "scopes": self.scopes,
+                    "code_challenge": self.code_challenge,
+                    "code_challenge_method": self.code_challenge_method,
+                    "expires_at": format_utc(state.now() + AUTH_CODE_TTL),
+                },
+            )
         params = {"code": code}
         if self.state_param:
             params["state"] = self.state_param
@@ -253,7 +251,7 @@ async def authorize_submit(request: Request, state: StateDep) -> Response:
         return RedirectResponse(auth.error_redirect("access_denied", "The user denied access.").url, 302)
     username = params.get("username", "").strip().lower()
     user = state.users.get(username)
-    if user is None or not secrets.compare_digest(user.password, params.get("password", "")):
+    if user is None or not user.password_matches(params.get("password", "")):
         return _login_page(request, auth, "Fel e-post eller lösenord.", username)
     return RedirectResponse(auth.approve(state, user.company_id), status_code=302)
 
@@ -271,7 +269,7 @@ def _authenticate_client(state: SandboxState, request: Request, form: dict[str, 
         basic_id, _, basic_secret = decoded.partition(":")
         client_id, secret = unquote_plus(basic_id), unquote_plus(basic_secret)
     client = state.clients.get(client_id)
-    if client is None or not secrets.compare_digest(client.client_secret, secret):
+    if client is None or not client.secret_matches(secret):
         raise OAuthError("invalid_client", "Client authentication failed.", 401)
     return client
 
@@ -294,7 +292,7 @@ def _verify_pkce(record: dict[str, Any], verifier: str | None) -> None:
 def _grant_authorization_code(state: SandboxState, client: OAuthClient, form: dict[str, str]) -> dict[str, Any]:
     code = form.get("code", "")
     with state.lock:
-        record = state.auth_codes.pop(code, None)  # single use, whatever happens next
+        record = state.auth_codes.pop(code)  # single use, whatever happens next
     if record is None or record["client_id"] != client.client_id:
         raise OAuthError("invalid_grant", "The authorization code is invalid, expired or already used.")
     if parse_utc(record["expires_at"]) <= state.now():
@@ -311,7 +309,7 @@ def _grant_refresh_token(state: SandboxState, client: OAuthClient, form: dict[st
         record = state.refresh_tokens.get(token)
         if record is None or record["client_id"] != client.client_id:
             raise OAuthError("invalid_grant", "The refresh token is invalid or was already used.")
-        del state.refresh_tokens[token]  # rotation: a used refresh token dies
+        state.refresh_tokens.pop(token)  # rotation: a used refresh token dies
         scopes = list(record["scopes"])
         requested = form.get("scope")
         if requested:

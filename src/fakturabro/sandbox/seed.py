@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from fakturabro.sandbox.credentials import seed_password_hash
 from fakturabro.sandbox.state import CompanyState, OAuthClient, SandboxUser, format_utc
 
 SEED_COMPANY_ID = "5b1f2c1e-6d0a-4e55-9a53-8f0c6a7d2b10"
@@ -35,11 +36,12 @@ def seeded_id(company_id: str, key: str) -> str:
 
 
 def seed_users() -> list[SandboxUser]:
-    return [SandboxUser(email=SEED_USER_EMAIL, password=SEED_USER_PASSWORD, company_id=SEED_COMPANY_ID)]
+    password_hash = seed_password_hash(SEED_USER_PASSWORD)
+    return [SandboxUser(email=SEED_USER_EMAIL, password_hash=password_hash, company_id=SEED_COMPANY_ID)]
 
 
 def seed_clients() -> list[OAuthClient]:
-    return [OAuthClient(client_id=DEV_CLIENT_ID, client_secret=DEV_CLIENT_SECRET, allow_loopback=True)]
+    return [OAuthClient.with_secret(DEV_CLIENT_ID, DEV_CLIENT_SECRET, allow_loopback=True)]
 
 
 # (key, name, type, vat percent, sales account, reverse-charge account)

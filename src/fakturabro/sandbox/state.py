@@ -2,7 +2,8 @@
 
 Resources are kept in Visma's own JSON shape (PascalCase, as the official schema names them), keyed by their
 `Id`, one dict per resource kind and company. Everything a request may change lives here, so `save()` can
-persist it atomically and `reset()` can bring back the seeded company.
+persist it atomically and `reset()` can bring back the seeded company. Secrets are kept as digests and password
+hashes only (`credentials`); a state file from before that (version 1) is upgraded when it is loaded.
 """
 
 from __future__ import annotations
@@ -18,10 +19,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
+
+from fakturabro.sandbox.credentials import (
+    SecretTable,
+    digest,
+    digest_matches,
+    hash_password,
+    password_matches,
+)
+
+log = structlog.get_logger("fakturabro.sandbox.state")
+
 Clock = Callable[[], datetime]
 Resource = dict[str, Any]
 
 STATE_FILE_NAME = "visma-sandbox-state.json"
+STATE_VERSION = 2  # 2: secrets as digests and password hashes; 1 kept them in plain text
 REQUEST_LOG_LIMIT = 10_000
 
 RESOURCE_KINDS = (
@@ -95,12 +109,22 @@ class CompanyState:
 
 @dataclass
 class OAuthClient:
-    """A registered OAuth client. Loopback redirect URIs (any port) are accepted when `allow_loopback`."""
+    """A registered OAuth client, its secret kept as a digest. Loopback redirect URIs (any port) are accepted
+    when `allow_loopback`."""
 
     client_id: str
-    client_secret: str
+    secret_sha256: str = field(repr=False)
     redirect_uris: list[str] = field(default_factory=list)
     allow_loopback: bool = True
+
+    @classmethod
+    def with_secret(
+        cls, client_id: str, secret: str, redirect_uris: list[str] | None = None, *, allow_loopback: bool = True
+    ) -> OAuthClient:
+        return cls(client_id, digest(secret), list(redirect_uris or []), allow_loopback)
+
+    def secret_matches(self, presented: str) -> bool:
+        return digest_matches(self.secret_sha256, presented)
 
 
 @dataclass
@@ -108,8 +132,15 @@ class SandboxUser:
     """A Visma user who can log in on the HTML page; each user belongs to exactly one company."""
 
     email: str
-    password: str
+    password_hash: str = field(repr=False)
     company_id: str
+
+    @classmethod
+    def with_password(cls, email: str, password: str, company_id: str) -> SandboxUser:
+        return cls(email, hash_password(password), company_id)
+
+    def password_matches(self, presented: str) -> bool:
+        return password_matches(self.password_hash, presented)
 
 
 @dataclass
@@ -156,9 +187,9 @@ class SandboxState:
         self.companies: dict[str, CompanyState] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.users: dict[str, SandboxUser] = {}
-        self.auth_codes: dict[str, dict[str, Any]] = {}
-        self.access_tokens: dict[str, dict[str, Any]] = {}
-        self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        self.auth_codes = SecretTable()
+        self.access_tokens = SecretTable()
+        self.refresh_tokens = SecretTable()
         self.faults = Faults(rate_limit_per_minute=rate_limit_per_minute)
         self.request_log: list[RequestLogEntry] = []
         self.request_counts: dict[str, int] = {}
@@ -185,9 +216,9 @@ class SandboxState:
             self.companies = {company.id: company}
             self.users = {user.email: user for user in seed.seed_users()}
             self.clients = {client.client_id: client for client in seed.seed_clients()}
-            self.auth_codes = {}
-            self.access_tokens = {}
-            self.refresh_tokens = {}
+            self.auth_codes = SecretTable()
+            self.access_tokens = SecretTable()
+            self.refresh_tokens = SecretTable()
             self.faults = Faults(rate_limit_per_minute=self.default_rate_limit_per_minute)
             self.request_log = []
             self.request_counts = {}
@@ -208,13 +239,13 @@ class SandboxState:
     # -- persistence ------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": 1,
+            "version": STATE_VERSION,
             "companies": {cid: company.to_json() for cid, company in self.companies.items()},
             "clients": {cid: asdict(client) for cid, client in self.clients.items()},
             "users": {email: asdict(user) for email, user in self.users.items()},
-            "auth_codes": self.auth_codes,
-            "access_tokens": self.access_tokens,
-            "refresh_tokens": self.refresh_tokens,
+            "auth_codes": self.auth_codes.to_json(),
+            "access_tokens": self.access_tokens.to_json(),
+            "refresh_tokens": self.refresh_tokens.to_json(),
             "faults": asdict(self.faults),
         }
 
@@ -239,13 +270,41 @@ class SandboxState:
     def _load(self) -> None:
         assert self.path is not None
         data = json.loads(self.path.read_text(encoding="utf-8"))
+        upgrading = data.get("version", 1) < STATE_VERSION
+        if upgrading:
+            data = _without_plain_secrets(data)
         with self.lock:
             self.companies = {cid: CompanyState.from_json(company) for cid, company in data["companies"].items()}
             self.clients = {cid: OAuthClient(**client) for cid, client in data["clients"].items()}
             self.users = {email: SandboxUser(**user) for email, user in data["users"].items()}
-            self.auth_codes = data.get("auth_codes", {})
-            self.access_tokens = data.get("access_tokens", {})
-            self.refresh_tokens = data.get("refresh_tokens", {})
+            self.auth_codes = SecretTable(data.get("auth_codes", {}))
+            self.access_tokens = SecretTable(data.get("access_tokens", {}))
+            self.refresh_tokens = SecretTable(data.get("refresh_tokens", {}))
             self.faults = Faults(**data.get("faults", {}))
             if self.faults.seed is not None:
                 self.rng.seed(self.faults.seed)
+        if upgrading:
+            self.save()  # the plain-text file is overwritten at once
+            log.info("sandbox.state_upgraded", path=str(self.path), to_version=STATE_VERSION)
+
+
+def _without_plain_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 state (secrets in plain text) as version 2: the same tokens, codes and logins keep working."""
+
+    def by_digest(records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {digest(secret): _drop(record, "access_token") for secret, record in records.items()}
+
+    clients = {
+        cid: {**_drop(client, "client_secret"), "secret_sha256": digest(client["client_secret"])}
+        for cid, client in data["clients"].items()
+    }
+    users = {
+        email: {**_drop(user, "password"), "password_hash": hash_password(user["password"])}
+        for email, user in data["users"].items()
+    }
+    tables = {name: by_digest(data.get(name, {})) for name in ("auth_codes", "access_tokens", "refresh_tokens")}
+    return {**data, **tables, "version": STATE_VERSION, "clients": clients, "users": users}
+
+
+def _drop(record: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name != key}
