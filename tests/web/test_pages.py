@@ -102,7 +102,9 @@ def test_live_validation_of_identity_numbers(user: User) -> None:
     assert "Giltigt momsregistreringsnummer" in vat.text
     empty = user.get("/customers/validate/org_number", params={"org_number": ""})
     assert "Privatperson" in empty.text
-    assert user.get("/customers/validate/name").status_code == 422
+    not_a_field = user.get("/customers/validate/name")  # an address to nothing: the page says so, in Swedish
+    assert not_a_field.status_code == 404
+    assert "Adressen pekar inte på något som finns." in not_a_field.text
 
 
 def test_articles_show_that_visma_is_not_read_yet(user: User) -> None:

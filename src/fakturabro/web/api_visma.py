@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import structlog
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict
@@ -25,10 +25,12 @@ from fakturabro.sync.connection import ConnectFailed, ConnectionStatus, VismaSet
 from fakturabro.visma.errors import VismaError, VismaForbidden
 from fakturabro.web.deps import CompanyId, ContainerDep
 from fakturabro.web.pages import PageCompany, check_csrf, csrf_token
+from fakturabro.web.views.errors import PageRoute
 
 log = structlog.get_logger(__name__)
 
 router = APIRouter()
+pages = APIRouter(include_in_schema=False, route_class=PageRoute)  # HTML: errors as Swedish pages, not JSON
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CALLBACK_PATH = "/integrations/visma/callback"
 PAGE_PATH = "/settings/integrations/visma"
@@ -177,7 +179,7 @@ def disconnect(container: ContainerDep, company_id: CompanyId) -> VismaIntegrati
 # --- the OAuth callback ---------------------------------------------------------------------------------------
 
 
-@router.get(CALLBACK_PATH, include_in_schema=False, name="visma_callback")
+@pages.get(CALLBACK_PATH, name="visma_callback")
 def callback(
     request: Request,
     container: ContainerDep,
@@ -209,27 +211,35 @@ def callback(
 # --- the settings page ----------------------------------------------------------------------------------------
 
 
-@router.get(PAGE_PATH, response_class=HTMLResponse, include_in_schema=False)
+@pages.get(PAGE_PATH, response_class=HTMLResponse)
 def settings_page(request: Request, container: ContainerDep, company_id: PageCompany) -> HTMLResponse:
     return _page(request, container, company_id)
 
 
-def _page(request: Request, container: ContainerDep, company_id: int, error: str | None = None) -> HTMLResponse:
+def _page(
+    request: Request,
+    container: ContainerDep,
+    company_id: int,
+    error: str | None = None,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     context = {
         "company_name": company_name(container.db, company_id),
         "csrf_token": csrf_token(request),
         "integration": _view(container, company_id),
         "error": error,
+        "errors": errors or {},
         "just_connected": request.query_params.get("kopplad") == "1",
         "page_path": PAGE_PATH,
     }
     response = templates.TemplateResponse(request, "visma_settings.html", context)
-    if error:
-        response.status_code = 409
+    response.status_code = status_code
     return response
 
 
-@router.post(PAGE_PATH, include_in_schema=False)
+@pages.post(PAGE_PATH)
 def settings_submit(
     request: Request,
     container: ContainerDep,
@@ -238,7 +248,7 @@ def settings_submit(
     action: Annotated[
         Literal["activate", "deactivate", "mode", "connect", "check", "fallback_articles", "disconnect"], Form()
     ],
-    mode: Annotated[Literal["voucher", "draft"] | None, Form()] = None,
+    mode: Annotated[str | None, Form(max_length=50)] = None,
 ) -> Response:
     check_csrf(request, csrf)
     setup = request_setup(request, container)
@@ -249,8 +259,9 @@ def settings_submit(
         elif action == "deactivate":
             connection.deactivate(db, company_id)
         elif action == "mode":
-            if mode is None:
-                raise HTTPException(422, "Välj ett exportläge.")
+            if mode not in ("voucher", "draft"):
+                errors = {"mode": "Välj verifikationer eller fakturautkast."}
+                return _page(request, container, company_id, errors=errors, status_code=422)
             connection.set_export_mode(db, company_id, mode)
         elif action == "connect":
             binding = secrets.token_urlsafe(32)
@@ -265,7 +276,10 @@ def settings_submit(
         else:
             connection.disconnect(db, company_id)
     except Conflict as conflict:
-        return _page(request, container, company_id, conflict.message)
+        return _page(request, container, company_id, conflict.message, status_code=409)
     except VismaError as exc:
-        return _page(request, container, company_id, _conflict_from(exc).message)
+        return _page(request, container, company_id, _conflict_from(exc).message, status_code=409)
     return RedirectResponse(PAGE_PATH, status_code=303)
+
+
+router.include_router(pages)  # last: including copies the routes defined so far

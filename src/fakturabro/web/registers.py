@@ -14,16 +14,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as FormFile
 
-from fakturabro.domain.errors import Conflict, DomainError
+from fakturabro.domain.errors import Conflict, DomainError, NotFound
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.registers.columns import MissingColumns
 from fakturabro.registers.files import UnreadableFile
 from fakturabro.registers.imports import Kind, Preview, export_articles, start_import
 from fakturabro.registers.plan import Conflict as PlanConflict
 from fakturabro.registers.plan import Decision
-from fakturabro.registers.runs import Operation, RunView, get_run, list_runs, set_decisions
+from fakturabro.registers.runs import Operation, RunStatus, RunView, get_run, list_runs, set_decisions
 from fakturabro.sync.registers.runner import (
     VISMA_OPERATIONS,
     apply_run,
@@ -33,10 +34,13 @@ from fakturabro.sync.registers.runner import (
 )
 from fakturabro.visma.errors import VismaError
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
+from fakturabro.web.views.errors import PageRoute
+from fakturabro.web.views.forms import FormData
 from fakturabro.web.views.rendering import is_htmx, render
 from fakturabro.web.views.session import PageCompany, check_csrf
 
 router = APIRouter()
+pages = APIRouter(include_in_schema=False, route_class=PageRoute)  # HTML: errors as Swedish pages, not JSON
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RunId = Annotated[int, Path(ge=1, le=MAX_ID)]
 VismaOperation = Literal["articles_push", "articles_pull", "customers_pull", "customers_push"]
@@ -192,35 +196,39 @@ def _apply(
 PAGE_KINDS: dict[str, str] = {"articles": "Artiklar", "customers": "Kunder"}
 
 
-@router.get("/registers/{kind}", response_class=HTMLResponse, include_in_schema=False)
+@pages.get("/registers/{kind}", response_class=HTMLResponse)
 def register_page(request: Request, kind: Kind, db: Db, company_id: PageCompany) -> HTMLResponse:
     return _page(request, kind, db, company_id)
 
 
-@router.post("/registers/{kind}/preview", response_class=HTMLResponse, include_in_schema=False)
+@pages.post("/registers/{kind}/preview", response_class=HTMLResponse)
 async def page_preview(request: Request, kind: Kind, container: ContainerDep, company_id: PageCompany) -> Response:
+    """A file's or Visma's preview on the page; a refused file is told at the file field, Visma's refusal in its
+    section. Nothing is recorded unless the preview succeeds."""
     form = await request.form()
     check_csrf(request, _form_text(form.get("csrf")))
     action = _form_text(form.get("action"))
+    if action in {"push", "pull"}:
+        operation = Operation(f"{kind}_{action}")
+        try:
+            preview = await run_in_threadpool(preview_visma, container, company_id, operation)
+        except VismaError as error:
+            errors = {"visma": _visma_conflict(error).message}
+            return _page(request, kind, container.db, company_id, errors=errors, status_code=409)
+        return _page(request, kind, container.db, company_id, preview=preview, operation=operation.value)
+    upload = form.get("file")
     try:
-        if action in {"push", "pull"}:
-            operation = Operation(f"{kind}_{action}")
-            preview = preview_visma(container, company_id, operation)
-            return _page(request, kind, container.db, company_id, preview=preview, operation=operation.value)
-        upload = form.get("file")
         if not isinstance(upload, FormFile) or not upload.filename:
-            return _page(request, kind, container.db, company_id, error="Välj en fil att importera.", status_code=422)
+            raise HTTPException(422, "Välj en fil att importera.")
         data = await _read_upload(upload)
         run_id, preview = _start_import(container.db, company_id, kind, data, upload.filename, None, None)
     except HTTPException as error:
-        return _page(request, kind, container.db, company_id, error=str(error.detail), status_code=error.status_code)
-    except VismaError as error:
-        message = _visma_conflict(error).message
-        return _page(request, kind, container.db, company_id, error=message, status_code=409)
+        errors = {"file": str(error.detail)}
+        return _page(request, kind, container.db, company_id, errors=errors, status_code=error.status_code)
     return _page(request, kind, container.db, company_id, preview=preview, run_id=run_id)
 
 
-@router.post("/registers/{kind}/apply", include_in_schema=False)
+@pages.post("/registers/{kind}/apply")
 async def page_apply(
     request: Request, kind: Kind, container: ContainerDep, company_id: PageCompany, tasks: BackgroundTasks
 ) -> Response:
@@ -231,32 +239,46 @@ async def page_apply(
         for name, value in form.items()
         if str(name).startswith("decide:") and value in {d.value for d in Decision}
     }
-    run_text = _form_text(form.get("run_id"))
     try:
-        if run_text:
-            run_id = int(run_text)
-            get_run(container.db, company_id, run_id)
-            if decisions:
-                set_decisions(container.db, company_id, run_id, decisions)
-        else:
-            operation = Operation(_form_text(form.get("operation")))
-            if operation not in VISMA_OPERATIONS or not operation.value.startswith(kind):
-                raise ValueError(operation)
-            run_id = start_visma_run(container, company_id, operation, decisions)
-    except (ValueError, VismaError, DomainError) as error:
-        message = _visma_conflict(error).message if isinstance(error, VismaError) else "Körningen kunde inte startas."
-        return _page(request, kind, container.db, company_id, error=message, status_code=409)
+        run_id = _run_to_apply(container, company_id, kind, form, decisions)
+    except VismaError as error:
+        errors = {"visma": _visma_conflict(error).message}
+        return _page(request, kind, container.db, company_id, errors=errors, status_code=409)
+    except DomainError as error:
+        status, message = (404, "Körningen finns inte.") if isinstance(error, NotFound) else (409, str(error))
+        return _page(request, kind, container.db, company_id, error=message, status_code=status)
     tasks.add_task(apply_run_in_background, container, company_id, run_id)
     return RedirectResponse(f"/registers/{kind}/runs/{run_id}", status_code=303)
 
 
-@router.get("/registers/{kind}/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+def _run_to_apply(
+    container: ContainerDep, company_id: int, kind: Kind, form: FormData, decisions: dict[str, Decision]
+) -> int:
+    """The previewed file run the form names (its decisions recorded), or a new run of this page's Visma
+    operation. A finished run is refused before anything is written."""
+    run_text = _form_text(form.get("run_id"))
+    if run_text:
+        if not run_text.isdigit() or not 1 <= int(run_text) <= MAX_ID:
+            raise NotFound("Körningen", run_text)
+        run_id = int(run_text)
+        if get_run(container.db, company_id, run_id).status == RunStatus.SUCCEEDED.value:
+            raise Conflict(f"Körning {run_id} är redan genomförd.", "run_finished", ("run_id",))
+        if decisions:
+            set_decisions(container.db, company_id, run_id, decisions)
+        return run_id
+    operation = _form_text(form.get("operation"))
+    if operation not in {o.value for o in VISMA_OPERATIONS} or not operation.startswith(kind):
+        raise Conflict("Förhandsgranska först, och genomför sedan därifrån.", "no_preview", ("operation",))
+    return start_visma_run(container, company_id, Operation(operation), decisions)
+
+
+@pages.get("/registers/{kind}/runs/{run_id}", response_class=HTMLResponse)
 def page_run(request: Request, kind: Kind, run_id: RunId, db: Db, company_id: PageCompany) -> HTMLResponse:
     context = {"kind": kind, "title": PAGE_KINDS[kind], "run": get_run(db, company_id, run_id)}
     return render(request, "registers_run.html", context, block="status" if is_htmx(request) else None)
 
 
-@router.get("/registers/articles/export.{file_format}", include_in_schema=False)
+@pages.get("/registers/articles/export.{file_format}")
 def page_export(file_format: Literal["csv", "xlsx"], db: Db, company_id: PageCompany) -> Response:
     return _export(db, company_id, file_format)
 
@@ -271,8 +293,10 @@ def _page(
     run_id: int | None = None,
     operation: str | None = None,
     error: str | None = None,
+    errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The page; ``errors`` by where they are shown (``file``: the file field, ``visma``: the Visma section)."""
     rows = (
         [row for row in preview.rows() if row.fate != "unchanged" or row.detail != "Redan likadan."] if preview else []
     )
@@ -285,6 +309,7 @@ def _page(
         "run_id": run_id,
         "operation": operation,
         "error": error,
+        "errors": errors or {},
         "runs": [run for run in list_runs(db, company_id, 10) if run.operation.startswith(kind)],
     }
     return render(request, "registers.html", context, status_code=status_code)
@@ -353,6 +378,9 @@ def _visma_conflict(error: VismaError) -> Conflict:
     if getattr(error, "needs_reconnect", False):
         return Conflict("Företaget är inte kopplat till Visma eEkonomi, eller kopplingen har gått ut.", "not_connected")
     return Conflict("Visma eEkonomi svarade inte som väntat. Försök igen om en stund.", "visma_unavailable")
+
+
+router.include_router(pages)  # the pages' routes are all defined above; including copies them
 
 
 def preview_view(preview: Preview, run_id: int | None = None) -> PreviewView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from fakturabro.domain.errors import Conflict, ValidationFailed
@@ -34,7 +35,10 @@ def decimal_text(form: FormData, name: str) -> str | None:
 
 
 def _key(loc: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in loc if part != "body")
+    parts = list(loc)
+    if parts and parts[0] in ("query", "path"):  # where a route parameter came from; a form's is "body"
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts if part != "body")
 
 
 def field_errors(error: Exception) -> dict[str, str]:
@@ -43,7 +47,7 @@ def field_errors(error: Exception) -> dict[str, str]:
     if isinstance(error, ValidationFailed):
         for item in error.errors:
             found.setdefault(_key(item.loc), item.message)
-    elif isinstance(error, ValidationError):
+    elif isinstance(error, ValidationError | RequestValidationError):  # the use cases' input, or a route's
         for detail in error.errors():
             message = str(detail.get("msg", "")).removeprefix("Value error, ")
             found.setdefault(_key(detail.get("loc", ())), _swedish(str(detail.get("type", "")), message))

@@ -79,3 +79,15 @@ EXPORT_OUTCOMES = {
     "failed": "misslyckades",
     "waiting": "väntar",
 }
+
+# The registers' runs ("Importera/Exportera" under Artiklar and Kunder).
+REGISTER_OPERATIONS = {
+    "articles_import": "import från fil",
+    "articles_push": "överföring till Visma",
+    "articles_pull": "hämtning från Visma",
+    "customers_import": "import från fil",
+    "customers_push": "överföring till Visma",
+    "customers_pull": "hämtning från Visma",
+}
+
+RUN_STATUS = {"previewed": "Förhandsgranskad", "running": "Pågår", "succeeded": "Klar", "failed": "Avbruten"}

@@ -70,6 +70,8 @@ templates.env.globals.update(
     EXPORT_STEPS=labels.EXPORT_STEPS,
     EXPORT_OUTCOMES=labels.EXPORT_OUTCOMES,
     LINK_STATES=labels.LINK_STATES,
+    REGISTER_OPERATIONS=labels.REGISTER_OPERATIONS,
+    RUN_STATUS=labels.RUN_STATUS,
 )
 
 
