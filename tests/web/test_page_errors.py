@@ -163,6 +163,15 @@ def test_a_login_form_without_its_fields_is_a_page(app: object, web_container: C
     assert stranger.get("/invoices").status_code == 303  # not logged in
 
 
+def test_an_address_no_route_matches_is_a_page_outside_the_api(user: User) -> None:
+    html(user.get("/fakturor"), 404, "Sidan finns inte. Kontrollera adressen")
+    html(user.get("/logout"), 405, "Sidan kan inte öppnas så här.")
+    fragment(user.get("/fakturor", headers=HTMX), 404, "Sidan finns inte")
+    api = user.get("/api/v1/fakturor")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/json"
+
+
 def test_the_rest_api_keeps_its_json(user: User, web_container: Container) -> None:
     headers = {"Authorization": f"Bearer {create_api_token(web_container.db, user.company.id).token}"}
     refused = user.client.put("/api/v1/integrations/visma", json={"mode": "kvitto"}, headers=headers)

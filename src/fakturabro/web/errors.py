@@ -2,6 +2,9 @@
 
 ``{"detail": [{"loc": ["body", "rows", 0, "quantity"], "msg": "...", "type": "..."}]}`` for every 4xx, so a
 client parses one format. The submitted value is never echoed back (it may be a personnummer).
+
+The pages answer their own errors as Swedish HTML (``web.views.errors.PageRoute``); what reaches this module from
+outside the API is an address no route matches, answered with the same Swedish page.
 """
 
 from __future__ import annotations
@@ -12,13 +15,21 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fakturabro.domain.errors import Conflict, NotFound, ValidationFailed
+from fakturabro.settings import SANDBOX_MOUNT_PATH
+from fakturabro.web.views.errors import error_page
 
 log = structlog.get_logger(__name__)
+
+JSON_PREFIXES = ("/api/", "/openapi.json", "/docs", "/redoc", "/healthz", "/readyz", "/metrics", SANDBOX_MOUNT_PATH)
+NO_PAGE = {
+    404: "Sidan finns inte. Kontrollera adressen, eller gå till fakturorna.",
+    405: "Sidan kan inte öppnas så här. Gå tillbaka och använd knapparna på sidan.",
+}
 
 
 def _detail(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
@@ -61,8 +72,11 @@ async def _request_validation(_request: Request, error: Exception) -> JSONRespon
     return _respond(422, *details)
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code in NO_PAGE and not request.url.path.startswith(JSON_PREFIXES):
+        # No route matched (a mistyped or outdated address), so no route can decide; a browser gets a page.
+        return error_page(request, error.status_code, [NO_PAGE[error.status_code]])
     detail = error.detail
     if isinstance(detail, list):
         return _respond(error.status_code, *detail, headers=error.headers)
