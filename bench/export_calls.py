@@ -17,6 +17,16 @@ With ``FAKTURABRO_BENCH_SANDBOX=process`` the sandbox runs as `fakturabro sandbo
 loopback port, so "CPU per invoice" is this process's own (``getrusage(RUSAGE_SELF)``) and the sandbox's CPU
 (read from /proc) is reported apart. ``FAKTURABRO_BENCH_RATE_LIMIT`` (default 0 = off) turns the sandbox's
 per-endpoint limit on, for the bulk-export-under-the-real-limit figure.
+
+The Visma client paces its calls like production (`sync.pacing_db.pacer_for`: 582 a minute per endpoint);
+``FAKTURABRO_BENCH_PACING=0`` turns that off to measure our own overhead alone. ``FAKTURABRO_BENCH_ROUND_LATENCY_MS``
+gives every sandbox answer that latency during both rounds (Visma answers in 100–300 ms), and
+``FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY`` (default 4) sets the parallel lane. Each round says how many exports
+ran in which lane (routed at enqueue time; "handed over" = a parallel export that had to create something).
+
+    FAKTURABRO_BENCH_INVOICES=1000 FAKTURABRO_BENCH_CUSTOMERS=200 FAKTURABRO_BENCH_SANDBOX=process \
+    FAKTURABRO_BENCH_RATE_LIMIT=600 FAKTURABRO_BENCH_LINK_BACK=0 FAKTURABRO_BENCH_ROUND_LATENCY_MS=100 \
+    .venv/bin/python bench/export_calls.py                       # bulk export at Visma's ceiling (issue 5)
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -38,6 +49,7 @@ from pathlib import Path
 
 import httpx
 from cryptography.fernet import Fernet
+from dbos import DBOS
 from sqlalchemy import func, or_, select
 
 from fakturabro.bootstrap import build
@@ -46,11 +58,12 @@ from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
 from fakturabro.sandbox.testing import free_port, live_sandbox
 from fakturabro.settings import Settings
-from fakturabro.store.export_models import InvoiceExport
+from fakturabro.store.export_models import InvoiceExport, InvoiceExportLog
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync import runtime
 from fakturabro.sync.export import workflow
 from fakturabro.sync.export.steps import ExportDeps
+from fakturabro.sync.pacing_db import pacer_for
 from fakturabro.visma.client import VismaClient
 
 INVOICES = int(os.environ.get("FAKTURABRO_BENCH_INVOICES", "100"))
@@ -60,6 +73,8 @@ LATENCY_MS = int(os.environ.get("FAKTURABRO_BENCH_LATENCY_MS", "0"))  # > 0: mea
 SEPARATE_SANDBOX = os.environ.get("FAKTURABRO_BENCH_SANDBOX", "thread") == "process"
 RATE_LIMIT = int(os.environ.get("FAKTURABRO_BENCH_RATE_LIMIT", "0"))
 PROFILE = os.environ.get("FAKTURABRO_BENCH_PROFILE")
+PACING = os.environ.get("FAKTURABRO_BENCH_PACING", "1") != "0"
+ROUND_LATENCY_MS = int(os.environ.get("FAKTURABRO_BENCH_ROUND_LATENCY_MS", "0"))
 
 
 def cpu_seconds() -> float:
@@ -151,7 +166,8 @@ def main() -> None:
 
         # One client for the run, as `runtime.production_deps` keeps one per company and connection.
         http = httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        visma = VismaClient(http, f"{sandbox.base_url}/v2")
+        pacer = pacer_for(container.engine, scope="bench") if PACING else None
+        visma = VismaClient(http, f"{sandbox.base_url}/v2", pacer=pacer)
 
         def client_for(_company_id: int) -> VismaClient:
             return visma
@@ -170,6 +186,12 @@ def main() -> None:
             if LATENCY_MS:
                 measure_latency(container, company_id, [b.customer_number for b in buyers], control)
                 return
+            if ROUND_LATENCY_MS:
+                control.put("/faults", json={"latency_ms": ROUND_LATENCY_MS})
+            print(
+                f"pacing {'on (582/min per endpoint)' if PACING else 'off'}, sandbox latency {ROUND_LATENCY_MS} ms, "
+                f"parallel lane {runtime.PER_COMPANY_CONCURRENCY} per company"
+            )
             for label in ("first export (new customers)", "steady state (known customers, articles cached)"):
                 control.delete("/requests")
                 ids = approve(container, company_id, [b.customer_number for b in buyers])
@@ -203,6 +225,7 @@ def main() -> None:
                         f"  sandbox process: {(sandbox_after - sandbox_cpu) * 1000 / len(ids):.0f} ms CPU per invoice"
                     )
                 print(f"  {elapsed:.1f} s for the round, {throttled} answered 429 (rate limit {RATE_LIMIT or 'off'})")
+                print("  lanes: " + lanes(container, ids))
                 print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         finally:
             runtime.shutdown()
@@ -259,6 +282,29 @@ def wait_links(container: object, ids: list[int]) -> None:
         if not pending:
             return
         time.sleep(0.05)
+
+
+def lanes(container: object, ids: list[int]) -> str:
+    """How many exports of the round were routed to each lane, and how many the parallel lane handed over."""
+    from fakturabro.bootstrap import Container
+
+    assert isinstance(container, Container)
+    with container.db.transaction() as session:
+        query = select(InvoiceExport.invoice_id, InvoiceExport.generation).where(InvoiceExport.invoice_id.in_(ids))
+        generations = {row.invoice_id: row.generation for row in session.execute(query)}
+        handed_over = session.scalar(
+            select(func.count(func.distinct(InvoiceExportLog.invoice_id))).where(
+                InvoiceExportLog.invoice_id.in_(ids), InvoiceExportLog.outcome == "serial_lane"
+            )
+        )
+    statuses = DBOS.list_workflows(
+        workflow_ids=[workflow.workflow_id(i, g) for i, g in generations.items()], load_input=False, load_output=False
+    )
+    queues = Counter(status.queue_name for status in statuses)
+    return (
+        f"{queues[workflow.EXPORT_QUEUE]} serial, {queues[workflow.PARALLEL_EXPORT_QUEUE]} parallel, "
+        f"{handed_over} handed over"
+    )
 
 
 def wait(container: object, ids: list[int]) -> None:
