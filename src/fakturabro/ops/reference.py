@@ -43,6 +43,13 @@ ENVIRONMENT_ONLY = [
     ("FAKTURABRO_METRICS_PORT", "—", "`fakturabro worker` only: serve its `/metrics` on this port (127.0.0.1)."),
     ("FAKTURABRO_DBOS_LOG_LEVEL", "`WARNING`", "Log level of DBOS Transact (the durable background work)."),
     (
+        "FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY",
+        "`4`",
+        "Exports of one company running at once in the parallel lane (customer known, articles cached), across "
+        "all workers; exports that may create a customer or article run one at a time. Set the same value in "
+        "every process. Visma's rate limit, not this, bounds a company's speed (docs/EXPORT.md).",
+    ),
+    (
         "FAKTURABRO_EXECUTOR_ID",
         "`<host>-web`, `<host>-worker`",
         "DBOS executor id of `serve` and `worker` (`worker --executor-id` wins): unique per process and the same "
