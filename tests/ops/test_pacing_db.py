@@ -16,7 +16,7 @@ from tests.unit.pacing_sim import FakeClock, arrivals, busiest_window, send_time
 from fakturabro.store.database import make_engine
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.pacing_db import DatabasePacer, pacer_for
-from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE, TokenBucketPacer
+from fakturabro.visma.pacing import VISMA_REQUESTS_PER_MINUTE
 
 RATE_PER_MINUTE = 600.0  # 10 a second: a short test still spans several seconds of pacing
 PROCESSES = 3
@@ -119,9 +119,9 @@ def test_threads_in_one_process_stay_under_the_limit(database: tuple[str, Engine
     _assert_under_the_limit(stamps, RATE_PER_MINUTE / 60)
 
 
-def test_postgresql_shares_the_budget_and_sqlite_paces_in_process(tmp_path: Path) -> None:
+def test_every_process_shares_the_budget_on_postgresql_and_on_sqlite(tmp_path: Path) -> None:
     sqlite = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    assert isinstance(pacer_for(sqlite, scope="c"), TokenBucketPacer)
+    assert isinstance(pacer_for(sqlite, scope="c"), DatabasePacer)
     postgres = create_engine("postgresql+psycopg://u@127.0.0.1:9/x")
     assert isinstance(pacer_for(postgres, scope="c"), DatabasePacer)
 

@@ -1,7 +1,7 @@
 """Visma's rate limit honoured across every process and machine: token buckets in the shared database.
 
 Visma counts requests per API client and endpoint (600 a minute). With several `fakturabro worker` processes
-an in-process bucket each would let N × 600 through, so on PostgreSQL every process takes its tokens from one
+an in-process bucket each would let N × 600 through, so every process takes its tokens from one
 row per endpoint in ``visma_rate_buckets``, updated under a row lock (``SELECT … FOR UPDATE``; SQLite's
 ``BEGIN IMMEDIATE`` serialises the same way). Like ``visma.pacing.TokenBucketPacer`` a caller takes its token
 at once, possibly into debt, and sleeps the debt off *after* the transaction, so the lock is held for one short
@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, Engine, Float, MetaData, String, Table, select, text
 
-from fakturabro.visma.pacing import DEFAULT_HEADROOM, VISMA_REQUESTS_PER_MINUTE, RatePacer, TokenBucketPacer
+from fakturabro.visma.pacing import DEFAULT_HEADROOM, VISMA_REQUESTS_PER_MINUTE, RatePacer
 
 _metadata = MetaData()
 RATE_BUCKETS = Table(
@@ -106,8 +106,9 @@ class DatabasePacer:
 
 
 def pacer_for(engine: Engine, *, scope: str, rate_per_minute: float = VISMA_REQUESTS_PER_MINUTE) -> RatePacer:
-    """The shared database pacer on PostgreSQL (any number of workers and machines); on SQLite, one machine,
-    the in-process token bucket (a write transaction per Visma call would compete with the export's own)."""
-    if engine.dialect.name == "postgresql":
-        return DatabasePacer(engine, scope=scope, rate_per_minute=rate_per_minute)
-    return TokenBucketPacer(rate_per_minute)
+    """The pacer the export uses: buckets in the application's database, shared by every process using it.
+
+    On SQLite too: several processes on one machine (``serve`` and ``fakturabro worker``s) share the file, and the
+    export queues have no limiter of their own any more (see `sync.runtime`), so in-process buckets would let each
+    process send the full rate. One short write transaction per Visma call is small next to an export's own."""
+    return DatabasePacer(engine, scope=scope, rate_per_minute=rate_per_minute)

@@ -43,7 +43,7 @@ PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONC
 # No DBOS limiter on the export queues (there was one of 500 starts a minute): a limiter counts workflow starts,
 # not calls, so it cannot keep an endpoint under Visma's limit (an export makes one to eight calls on different
 # endpoints, retries included), and any limit at or under the paced rate caps a bulk export below Visma's ceiling.
-# The token buckets (`sync/pacing_db.py`) pace every call per endpoint, shared by all workers on PostgreSQL.
+# The token buckets (`sync/pacing_db.py`) pace every call per endpoint, shared by all workers through the database.
 WORKER_CONCURRENCY = 8
 PENDING_SCHEDULE = "fakturabro-export-pending"
 

@@ -49,7 +49,7 @@ class TokenBucketPacer:
       longer, rarely, costs at worst one 429, which the client retries).
     - *Several processes*: each process has its own buckets, so N processes may send N × the rate. Production
       shares one bucket per endpoint through the database (`sync.pacing_db.DatabasePacer`, same arithmetic, the
-      database's clock); this in-process bucket is for one process (tools, tests, SQLite with one worker).
+      database's clock); this in-process bucket is for one process (the register tools, tests).
 
     A 429 that still comes (a stricter server, a clock skew, another process) is retried by the client after
     Visma's "Try again in N seconds". Endpoints have their own buckets: the link back (``/partnerresourcelinks``)
