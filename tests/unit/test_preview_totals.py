@@ -109,7 +109,7 @@ def test_problems_are_those_saving_and_approval_report_and_totals_still_show(fir
     preview = firm.preview(
         rows=[{"article_number": "X-404", "quantity": "1", "unit_price": "100"}], house_work={"type": "rot"}
     )
-    assert "Ange kundnummer." in preview.problems
+    assert "Välj en kund." in preview.problems
     assert "Artikelnummer X-404 finns inte i artikelregistret." in preview.problems
     assert preview.totals is not None
     assert preview.totals.total == Decimal(125)  # the row's own values, 25 % VAT by default

@@ -414,7 +414,7 @@ def _customer_for(
             )
         return original.customer
     if not data.customer_number:
-        raise ValidationFailed.single(("customer_number",), "Ange kundnummer.", "required")
+        raise ValidationFailed.single(("customer_number",), "Välj en kund.", "required")
     customer = CustomerRepository(session, company_id).by_number(data.customer_number)
     if customer is None:
         raise ValidationFailed.single(

@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict
 
 from fakturabro.domain.errors import Conflict
-from fakturabro.invoicing.companies import company_name
 from fakturabro.sync import connection, preflight
 from fakturabro.sync.connection import ConnectFailed, ConnectionStatus, VismaSetup
 from fakturabro.visma.errors import VismaError, VismaForbidden
 from fakturabro.web.deps import CompanyId, ContainerDep
-from fakturabro.web.pages import PageCompany, check_csrf, csrf_token
+from fakturabro.web.pages import PageCompany, check_csrf
 from fakturabro.web.views.errors import PageRoute
+from fakturabro.web.views.rendering import render
 
 log = structlog.get_logger(__name__)
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)  # HTML: errors as Swedish pages, not JSON
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CALLBACK_PATH = "/integrations/visma/callback"
 PAGE_PATH = "/settings/integrations/visma"
 SESSION_BINDING = "visma_connect_binding"  # ties a flow started on the page to this browser
@@ -199,11 +196,8 @@ def callback(
             browser_binding=binding if isinstance(binding, str) else None,
         )
     except ConnectFailed as failed:
-        page = templates.TemplateResponse(
-            request, "visma_callback_failed.html", {"message": failed.message, "page_path": PAGE_PATH}
-        )
-        page.status_code = 400
-        return page
+        context = {"message": failed.message, "page_path": PAGE_PATH}
+        return render(request, "visma_callback_failed.html", context, status_code=400)
     _check_after_connect(container, company_id, setup)
     return RedirectResponse(f"{PAGE_PATH}?kopplad=1", status_code=303)
 
@@ -226,17 +220,13 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     context = {
-        "company_name": company_name(container.db, company_id),
-        "csrf_token": csrf_token(request),
         "integration": _view(container, company_id),
         "error": error,
         "errors": errors or {},
         "just_connected": request.query_params.get("kopplad") == "1",
         "page_path": PAGE_PATH,
     }
-    response = templates.TemplateResponse(request, "visma_settings.html", context)
-    response.status_code = status_code
-    return response
+    return render(request, "visma_settings.html", context, status_code=status_code)
 
 
 @pages.post(PAGE_PATH)
