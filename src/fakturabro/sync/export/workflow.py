@@ -5,6 +5,11 @@ enqueued twice (DBOS returns the existing workflow for a known id). "Export agai
 invoices bump the generation in our table first, in a transaction that only succeeds from a resting state, so
 two workflows of one invoice never run at the same time.
 
+Two lanes per company (queues registered in `sync.runtime`): an export that may create a customer or an article in
+Visma is enqueued on the serial queue (one at a time per company), one that only needs to POST its document on the
+parallel queue (`steps.export_lane` decides). A parallel export never creates: when it finds it must, it hands
+the invoice to the serial lane as its child ``export-<invoice id>-<generation>-serial`` and returns its outcome.
+
 The workflow runs the steps of `steps.py`; a retriable Visma error (timeout, 5xx, 429) is logged and the attempt
 starts over after a durable, capped, jittered sleep (Visma's "Try again in N seconds" honoured); every step is
 safe to run again. A refusal stops as ``failed`` with Visma's message explained in Swedish; a missing or
