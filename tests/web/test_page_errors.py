@@ -139,6 +139,7 @@ def test_register_addresses_to_nothing_are_pages_and_fragments(user: User) -> No
 def test_page_addresses_and_parameters_refused_in_swedish(user: User) -> None:
     html(user.get("/invoices/tolv"), 404, "Sidan finns inte")
     html(user.get("/invoices", params={"tab": "arkiv"}), 422, "Fliken: Välj ett av alternativen.")
+    html(user.get("/invoices/1/export-badge", params={"detalj": "ja"}), 422, "Adressen: Skriv ett heltal.")
     fragment(user.get("/customers", params={"q": "x" * 101}, headers=HTMX), 422, "Sökningen: Texten är för lång.")
     fragment(
         user.get("/customers/validate/org_number", params={"org_number": "5" * 60}, headers=HTMX),

@@ -70,6 +70,10 @@ _PYDANTIC_SV = {
     "enum": "Välj ett av alternativen.",
     "literal_error": "Välj ett av alternativen.",
     "too_long": "För många rader.",
+    "int_parsing": "Skriv ett heltal.",
+    "int_from_float": "Skriv ett heltal.",
+    "bool_parsing": "Välj ja eller nej.",
+    "string_type": "Skriv en text.",
 }
 
 
