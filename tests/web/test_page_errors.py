@@ -4,14 +4,16 @@ refused action changes nothing. The REST API keeps its JSON: the format is decid
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import select
 
 from fakturabro.bootstrap import Container
-from fakturabro.invoicing import invoices
+from fakturabro.invoicing import articles, customers, invoices
 from fakturabro.invoicing.articles import list_articles
 from fakturabro.invoicing.companies import create_api_token
+from fakturabro.invoicing.inputs import ArticleInput, CustomerInput, InvoiceInput
 from fakturabro.registers.runs import list_runs
 from fakturabro.store.register_models import RegisterRun
 from fakturabro.sync.connection import activate, connection_status
@@ -155,6 +157,53 @@ def test_htmx_actions_refused_show_why_in_the_message_area(user: User, web_conta
     fragment(user.post("/invoices/999999", {"action": "add_row-labour"}, headers=HTMX), 404, "Fakturan finns inte")
     fragment(user.post("/billing/import-payments", {"csrf": "forged"}, csrf=False, headers=HTMX), 403, "gått ut")
     assert invoices.list_invoices(web_container.db, user.company.id) == []
+
+
+def test_every_form_sent_with_an_expired_token_is_a_swedish_page_and_changes_nothing(
+    user: User, web_container: Container
+) -> None:
+    db, company_id = web_container.db, user.company.id
+    customer = customers.create_customer(db, company_id, CustomerInput(name="Kvar Som Förut"))
+    article = articles.create_article(db, company_id, ArticleInput(number="A-1", name="Kabel", unit_price=Decimal(10)))
+    row = {"text": "Arbete", "quantity": "1", "unit_price": "100"}
+    draft = invoices.create_invoice(
+        db, company_id, InvoiceInput.model_validate({"customer_number": customer.customer_number, "rows": [row]})
+    )
+
+    def state() -> object:
+        return (
+            customers.list_customers(db, company_id),
+            articles.list_articles(db, company_id),
+            invoices.list_invoices(db, company_id),
+            list_runs(db, company_id),
+            connection_status(db, company_id),
+        )
+
+    before = state()
+    changes = {"name": "Ändrad", "number": "A-2", "unit_price": "1", "customer_number": customer.customer_number}
+    paths = [
+        "/customers/new",
+        f"/customers/{customer.id}/edit",
+        "/articles/new",
+        f"/articles/{article.id}/edit",
+        "/invoices/new",
+        f"/invoices/{draft.id}",
+        f"/invoices/{draft.id}/delete",
+        f"/invoices/{draft.id}/approve",
+        f"/invoices/{draft.id}/export-again",
+        "/billing/import-payments",
+        "/billing/export-pending",
+        VISMA_PAGE,
+        "/registers/articles/preview",
+        "/registers/customers/apply",
+        "/logout",
+    ]
+    for path in paths:
+        for token in ({}, {"csrf": "forged"}):
+            form = {**changes, "action": "activate", "rows-0-kind": "other", "rows-0-text": "Nytt", **token}
+            html(user.post(path, form, csrf=False), 403, "Formuläret har gått ut. Ladda om sidan och försök igen.")
+    assert state() == before
+    assert user.get("/invoices").status_code == 200  # still logged in
 
 
 def test_a_login_form_without_its_fields_is_a_page(app: object, web_container: Container) -> None:
