@@ -112,10 +112,7 @@ def link_invoice(company_id: int, invoice_id: int) -> str:
             log.exception("link.unexpected_error", invoice_id=invoice_id)
             _record(invoice_id, "bug", f"Oväntat fel när länken skapades ({type(error).__name__}).", None, True)
             return LinkState.REFUSED
-        if link_id is None:
-            return LinkState.OFF
-        _record(invoice_id, "linked", None, None, False)
-        return LinkState.LINKED
+        return LinkState.OFF if link_id is None else LinkState.LINKED  # link_back logged it with its id
     _record(invoice_id, "gave_up", "Visma svarar inte just nu; länken skapas senare.", None, False)
     return LinkState.PENDING
 

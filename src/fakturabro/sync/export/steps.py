@@ -754,7 +754,7 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
             )
         )
         link_id = str(created.id)
-    _set_link(deps, invoice_id, link_id)
+    record_link(deps, invoice_id, outcome="linked", link_id=link_id)
     return link_id
 
 
@@ -786,15 +786,17 @@ def record_link(
     outcome: str,
     message: str | None = None,
     refused: bool = False,
+    link_id: str | None = None,
     error_id: str | None = None,
     http_status: int | None = None,
 ) -> None:
-    """Log one outcome of the link back; the export's own state is not touched (the invoice stays exported)."""
+    """Log one outcome of the link back, with the link's id or refusal; the export's own state is not touched (the
+    invoice stays exported)."""
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        if refused:
-            row.visma_link_id = LINK_REFUSED
+        if refused or link_id is not None:
+            row.visma_link_id = LINK_REFUSED if refused else link_id
         session.add(
             InvoiceExportLog(
                 invoice_id=invoice_id,
