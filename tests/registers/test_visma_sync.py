@@ -244,7 +244,6 @@ def test_customer_push_keeps_what_visma_has_that_we_do_not_send(
         "InvoiceAddress1": "Gamla vägen 1",
         "InvoicePostalCode": "41101",
         "InvoiceCity": "Göteborg",
-        "IsActive": True,
         "TermsOfPaymentId": terms,
         "EmailAddress": "faktura@kvar.example",
         "Telephone": "031-123456",
@@ -255,6 +254,7 @@ def test_customer_push_keeps_what_visma_has_that_we_do_not_send(
         "Note": "Ring före leverans",
         "CurrencyCode": "EUR",
         "ElectronicReference": "REF-77",
+        "IsActive": False,
     }
     visma.http.post("/customers", json=in_visma).raise_for_status()
     create_customer(
@@ -293,8 +293,9 @@ def test_article_push_keeps_what_visma_has_that_we_do_not_send(
         "Note": "Beställs från grossisten",
         "Barcodes": [{"Barcode": "7312345678901"}],
         "DiscountPercentage": 0.1,
+        "IsActive": False,
     }
-    writable = {key: seeded[key] for key in ("Number", "Name", "IsActive", "CodingId", "UnitId", "NetPrice")}
+    writable = {key: seeded[key] for key in ("Number", "Name", "CodingId", "UnitId", "NetPrice")}
     response = visma.http.put(f"/articles/{seeded['Id']}", json=writable | extras)
     response.raise_for_status()
     add_article(container, company_id, "9000", seeded["Name"], "120", unit=seeded["UnitAbbreviation"])

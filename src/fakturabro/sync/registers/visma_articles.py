@@ -108,8 +108,9 @@ def article_update(
     current: Article, record: ArticleRecord, codings: Sequence[ArticleAccountCoding], units: Sequence[Unit]
 ) -> Article:
     """The PUT body for an article Visma has: ours over Visma's whole article (a field we leave empty keeps
-    Visma's value, as the planner compares only the fields we have)."""
-    return current.overlaid_with(article_to_visma(record, codings, units))
+    Visma's value, as the planner compares only the fields we have; an article made inactive in Visma stays so)."""
+    ours = article_to_visma(record, codings, units)
+    return current.overlaid_with(ours.model_copy(update={"is_active": current.is_active}))
 
 
 def unit_id_for(unit: str, units: Sequence[Unit]) -> UUID:

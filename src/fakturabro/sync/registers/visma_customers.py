@@ -7,7 +7,8 @@ can flag customers whose type disagrees with the org-number rule.
 
 Visma's PUT replaces the whole customer, so an update is our fields over the customer as the planning read
 found it (``customer_update``): what we do not model (delivery address, notes, price list, e-invoice address,
-...), what we leave empty, and the customer's own terms of payment and currency stay as they are in Visma.
+...), what we leave empty, and the customer's own terms of payment, currency and active flag stay as they are
+in Visma.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def customer_to_push(record: CustomerRecord, terms_of_payment_id: UUID) -> Custo
 
 
 def customer_update(current: Customer, record: CustomerRecord) -> Customer:
-    """The PUT body for a customer Visma has: ours over Visma's whole customer, keeping its terms of payment and
-    currency (the push sets the company's defaults only on a new customer)."""
-    ours = customer_to_push(record, current.terms_of_payment_id).model_copy(update={"currency_code": None})
-    return current.overlaid_with(ours)
+    """The PUT body for a customer Visma has: ours over Visma's whole customer, keeping its terms of payment,
+    currency and active flag (the push sets those only on a new customer)."""
+    ours = customer_to_push(record, current.terms_of_payment_id)
+    return current.overlaid_with(ours.model_copy(update={"currency_code": None, "is_active": current.is_active}))
