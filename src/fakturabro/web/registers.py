@@ -221,7 +221,9 @@ async def page_preview(request: Request, kind: Kind, container: ContainerDep, co
         if not isinstance(upload, FormFile) or not upload.filename:
             raise HTTPException(422, "Välj en fil att importera.")
         data = await _read_upload(upload)
-        run_id, preview = _start_import(container.db, company_id, kind, data, upload.filename, None, None)
+        run_id, preview = await run_in_threadpool(
+            _start_import, container.db, company_id, kind, data, upload.filename, None, None
+        )
     except HTTPException as error:
         errors = {"file": str(error.detail)}
         return _page(request, kind, container.db, company_id, errors=errors, status_code=error.status_code)
@@ -240,7 +242,7 @@ async def page_apply(
         if str(name).startswith("decide:") and value in {d.value for d in Decision}
     }
     try:
-        run_id = _run_to_apply(container, company_id, kind, form, decisions)
+        run_id = await run_in_threadpool(_run_to_apply, container, company_id, kind, form, decisions)
     except VismaError as error:
         errors = {"visma": _visma_conflict(error).message}
         return _page(request, kind, container.db, company_id, errors=errors, status_code=409)
