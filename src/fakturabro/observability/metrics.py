@@ -18,11 +18,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
 from fakturabro.store.database import Database
-from fakturabro.store.export_models import InvoiceExport
-from fakturabro.store.payment_sync_models import PaymentImportRun
+from fakturabro.store.export_state_repository import exports_by_state, oldest_update_in
+from fakturabro.store.payment_repository import import_runs_by_status
 
 EXPORT_STATES = ("waiting", "exporting", "exported", "failed", "needs_reconnect")
 WAITING_STATES = ("waiting", "exporting")
@@ -74,17 +73,9 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self._db.transaction() as session:
-            by_state: dict[str, int] = dict(
-                session.execute(select(InvoiceExport.state, func.count()).group_by(InvoiceExport.state)).tuples().all()
-            )
-            oldest = session.scalar(
-                select(func.min(InvoiceExport.updated_at)).where(InvoiceExport.state.in_(WAITING_STATES))
-            )
-            runs: dict[str, int] = dict(
-                session.execute(select(PaymentImportRun.status, func.count()).group_by(PaymentImportRun.status))
-                .tuples()
-                .all()
-            )
+            by_state = exports_by_state(session)
+            oldest = oldest_update_in(session, WAITING_STATES)
+            runs = import_runs_by_status(session)
         exports = GaugeMetricFamily("fakturabro_exports", "Invoices by export state.", labels=["state"])
         for state in sorted(set(EXPORT_STATES) | set(by_state)):
             exports.add_metric([state], by_state.get(state, 0))

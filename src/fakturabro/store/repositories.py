@@ -26,7 +26,7 @@ def _contains_pattern(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Scoped:
+class CompanyScoped:
     """A repository bound to one unit of work and one company (tenant)."""
 
     session: Transaction
@@ -67,7 +67,7 @@ class CompanyRepository:
         self.session.flush()
 
 
-class ArticleRepository(_Scoped):
+class ArticleRepository(CompanyScoped):
     """The company's article register."""
 
     def get(self, article_id: int) -> Article | None:
@@ -98,7 +98,7 @@ class ArticleRepository(_Scoped):
         self.session.flush()
 
 
-class CustomerRepository(_Scoped):
+class CustomerRepository(CompanyScoped):
     """The company's customer register."""
 
     def get(self, customer_id: int) -> Customer | None:
@@ -142,7 +142,7 @@ class CreditRow:
     to_pay: Decimal | None
 
 
-class InvoiceRepository(_Scoped):
+class InvoiceRepository(CompanyScoped):
     """The company's invoices, and what has been paid and credited against them."""
 
     def get(self, invoice_id: int, for_update: bool = False) -> Invoice | None:
@@ -205,7 +205,7 @@ class InvoiceRepository(_Scoped):
         return rows
 
 
-class PaymentRepository(_Scoped):
+class PaymentRepository(CompanyScoped):
     """The company's registered payments."""
 
     def for_invoice(self, invoice_id: int) -> list[Payment]:

@@ -4,7 +4,7 @@ rolled-back approval gives its number back (no gaps)."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from fakturabro.store.models import NumberSeries
@@ -31,6 +31,14 @@ def take_next(session: Session, company_id: int, kind: str) -> int:
         .returning(NumberSeries.next_value)
     ).scalar_one()
     return int(taken) - 1
+
+
+def next_value(session: Session, company_id: int, kind: str) -> int:
+    """The number the series hands out next, without taking it (1 for a company without the series yet)."""
+    value = session.scalar(
+        select(NumberSeries.next_value).where(NumberSeries.company_id == company_id, NumberSeries.kind == kind)
+    )
+    return int(value or 1)
 
 
 def set_next(session: Session, company_id: int, kind: str, next_value: int) -> None:

@@ -13,7 +13,6 @@ import structlog
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.errors import DomainError
@@ -22,8 +21,7 @@ from fakturabro.invoicing import articles, customers, invoices
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView
 from fakturabro.store.database import Database
-from fakturabro.store.models import NumberSeries
-from fakturabro.store.series import INVOICE_SERIES
+from fakturabro.store.series import INVOICE_SERIES, next_value
 from fakturabro.web.deps import ContainerDep, Db
 from fakturabro.web.views import exporting
 from fakturabro.web.views.errors import PageRoute
@@ -259,12 +257,7 @@ def approve(
 def next_invoice_number(db: Database, company_id: int) -> int:
     """The number the next approved invoice gets (numbers are taken only at approval, without gaps)."""
     with db.transaction() as session:
-        value = session.scalar(
-            select(NumberSeries.next_value).where(
-                NumberSeries.company_id == company_id, NumberSeries.kind == INVOICE_SERIES
-            )
-        )
-        return int(value or 1)
+        return next_value(session, company_id, INVOICE_SERIES)
 
 
 # --- export badge, export again, print ----------------------------------------------------------------------

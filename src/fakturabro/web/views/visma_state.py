@@ -9,16 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from fakturabro.store.database import Database
-from fakturabro.store.export_models import (
-    InvoiceExport,
-    InvoiceExportLog,
-    VismaArticleCache,
-    VismaCompanyCache,
-    link_state,
-)
+from fakturabro.store.export_models import InvoiceExport, link_state
+from fakturabro.store.export_state_repository import ExportStateRepository
 
 FINAL_STATES = ("exported", "failed", "needs_reconnect")
 
@@ -71,11 +64,7 @@ def export_states(db: Database, company_id: int, invoice_ids: list[int]) -> dict
     if not invoice_ids:
         return {}
     with db.transaction() as session:
-        rows = session.scalars(
-            select(InvoiceExport).where(
-                InvoiceExport.company_id == company_id, InvoiceExport.invoice_id.in_(invoice_ids)
-            )
-        )
+        rows = ExportStateRepository(session, company_id).exports_for(invoice_ids)
         return {row.invoice_id: _info(row) for row in rows}
 
 
@@ -85,23 +74,15 @@ def export_state(db: Database, company_id: int, invoice_id: int) -> ExportInfo |
 
 def export_history(db: Database, company_id: int, invoice_id: int, limit: int = 50) -> list[ExportEvent]:
     with db.transaction() as session:
-        rows = session.scalars(
-            select(InvoiceExportLog)
-            .where(InvoiceExportLog.company_id == company_id, InvoiceExportLog.invoice_id == invoice_id)
-            .order_by(InvoiceExportLog.at.desc(), InvoiceExportLog.id.desc())
-            .limit(limit)
-        )
+        rows = ExportStateRepository(session, company_id).log_of(invoice_id, limit)
         return [ExportEvent(row.at, row.step, row.outcome, row.message) for row in rows]
 
 
 def visma_articles(db: Database, company_id: int) -> VismaArticles | None:
     with db.transaction() as session:
-        cache = session.get(VismaCompanyCache, company_id)
-        numbers = session.scalars(
-            select(VismaArticleCache.number).where(
-                VismaArticleCache.company_id == company_id, VismaArticleCache.is_active.is_(True)
-            )
-        ).all()
+        exports = ExportStateRepository(session, company_id)
+        cache = exports.company_cache()
+        numbers = exports.active_article_numbers()
         if cache is None and not numbers:
             return None
         return VismaArticles(frozenset(numbers), cache.articles_checked_at if cache else None)
