@@ -10,9 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.article import ArticleKind
 from fakturabro.domain.husavdrag import HouseWorkType
 from fakturabro.invoicing.customers import customer_view
@@ -21,6 +18,7 @@ from fakturabro.registers.records import ArticleRecord, CustomerRecord
 from fakturabro.registers.runs import record_progress
 from fakturabro.store.database import Database, PersonalDataCipher
 from fakturabro.store.models import Article, Customer
+from fakturabro.store.register_repository import RegisterRepository
 
 Progress = Callable[[int, int], None]
 DEFAULT_BATCH_SIZE = 500
@@ -28,7 +26,7 @@ DEFAULT_BATCH_SIZE = 500
 
 def our_articles(db: Database, company_id: int) -> dict[str, ArticleRecord]:
     with db.transaction() as session:
-        found = session.scalars(select(Article).where(Article.company_id == company_id))
+        found = RegisterRepository(session, company_id).articles()
         return {article.number: article_record(article) for article in found}
 
 
@@ -46,7 +44,7 @@ def article_record(article: Article) -> ArticleRecord:
 
 def our_customers(db: Database, company_id: int) -> list[CustomerRecord]:
     with db.transaction() as session:
-        found = session.scalars(select(Customer).where(Customer.company_id == company_id).order_by(Customer.id))
+        found = RegisterRepository(session, company_id).customers()
         return [customer_record(customer, db.cipher) for customer in found]
 
 
@@ -75,9 +73,10 @@ def apply_to_register(
     for start in range(0, len(writes), batch_size):
         batch = writes[start : start + batch_size]
         with db.transaction() as session:
-            numbers = _existing_rows(session, company_id, batch)
+            register = RegisterRepository(session, company_id)
+            numbers = _existing_rows(register, batch)
             for action in batch:
-                _write(session, company_id, action, numbers, db)
+                _write(register, action, numbers, db)
             record_progress(session, company_id, run_id, len(batch), 0, db.clock())
         written += len(batch)
         if progress is not None:
@@ -85,29 +84,21 @@ def apply_to_register(
     return written
 
 
-def _existing_rows(session: Session, company_id: int, batch: Sequence[Action]) -> dict[str, Article | Customer]:
+def _existing_rows(register: RegisterRepository, batch: Sequence[Action]) -> dict[str, Article | Customer]:
     article_numbers = {a.record.number for a in batch if isinstance(a, UpdateArticle)}
     customer_numbers = {a.record.customer_number for a in batch if isinstance(a, UpdateCustomer)}
     rows: dict[str, Article | Customer] = {}
-    if article_numbers:
-        query = select(Article).where(Article.company_id == company_id, Article.number.in_(article_numbers))
-        rows.update({article.number: article for article in session.scalars(query)})
-    if customer_numbers:
-        query_c = select(Customer).where(
-            Customer.company_id == company_id, Customer.customer_number.in_(customer_numbers)
-        )
-        rows.update({customer.customer_number: customer for customer in session.scalars(query_c)})
+    rows.update(register.articles_by_number(article_numbers))
+    rows.update(register.customers_by_number(customer_numbers))
     return rows
 
 
-def _write(
-    session: Session, company_id: int, action: Action, rows: dict[str, Article | Customer], db: Database
-) -> None:
-    now = db.clock()
+def _write(register: RegisterRepository, action: Action, rows: dict[str, Article | Customer], db: Database) -> None:
+    now, company_id = db.clock(), register.company_id
     if isinstance(action, CreateArticle):
         article = Article(company_id=company_id, number=action.record.number, created_at=now, updated_at=now)
         _set_article(article, action.record, ("name", "unit", "unit_price", "vat_rate", "kind", "house_work_type"))
-        session.add(article)
+        register.add(article)
     elif isinstance(action, UpdateArticle):
         found = rows[action.record.number]
         assert isinstance(found, Article)
@@ -118,7 +109,7 @@ def _write(
             company_id=company_id, customer_number=action.record.customer_number, created_at=now, updated_at=now
         )
         _set_customer(customer, action.record, _CUSTOMER_FIELDS, db.cipher)
-        session.add(customer)
+        register.add(customer)
     elif isinstance(action, UpdateCustomer):
         existing = rows[action.record.customer_number]
         assert isinstance(existing, Customer)

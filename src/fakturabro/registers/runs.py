@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from fakturabro.domain.errors import Conflict, NotFound
 from fakturabro.registers.plan import Decision, Plan, RowProblem
 from fakturabro.store.database import Database
 from fakturabro.store.register_models import RegisterRun
+from fakturabro.store.register_repository import RegisterRunRepository
+from fakturabro.store.repositories import Transaction
 
 MAX_STORED_PROBLEMS = 1000  # per run; the preview shows all of them, the record keeps enough to act on
 
@@ -94,8 +93,7 @@ def create_run(
             created_at=now,
             updated_at=now,
         )
-        session.add(run)
-        session.flush()
+        RegisterRunRepository(session, company_id).add(run)
         return run.id
 
 
@@ -131,7 +129,7 @@ def mark_started(db: Database, company_id: int, run_id: int, plan: Plan) -> None
 
 
 def record_progress(
-    session: Session,
+    session: Transaction,
     company_id: int,
     run_id: int,
     written: int,
@@ -168,9 +166,8 @@ def get_run(db: Database, company_id: int, run_id: int) -> RunView:
 
 def list_runs(db: Database, company_id: int, limit: int = 20) -> list[RunView]:
     """The newest runs first: what the register pages list, and where a failed run is found to resume."""
-    query = select(RegisterRun).where(RegisterRun.company_id == company_id).order_by(RegisterRun.id.desc())
     with db.transaction() as session:
-        return [_view(run) for run in session.scalars(query.limit(limit))]
+        return [_view(run) for run in RegisterRunRepository(session, company_id).newest(limit)]
 
 
 def _view(run: RegisterRun) -> RunView:
@@ -190,8 +187,8 @@ def _view(run: RegisterRun) -> RunView:
     )
 
 
-def load_run(session: Session, company_id: int, run_id: int) -> RegisterRun:
-    run = session.scalar(select(RegisterRun).where(RegisterRun.company_id == company_id, RegisterRun.id == run_id))
+def load_run(session: Transaction, company_id: int, run_id: int) -> RegisterRun:
+    run = RegisterRunRepository(session, company_id).get(run_id)
     if run is None:
         raise NotFound("Körningen", run_id)
     return run
