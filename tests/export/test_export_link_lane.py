@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dbos import DBOS
 
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.sync.export import link_workflow, workflow
@@ -100,3 +101,37 @@ def test_the_sweep_starts_a_link_left_pending_again(api: ExportApi, monkeypatch:
     assert api.wait_link(invoice["id"]) == "linked"
     assert len(links_to(api, str(export.visma_id))) == 1
     assert invoice["id"] not in {candidate[1] for candidate in link_workflow._candidates()}  # done: not again
+
+
+def test_an_export_recorded_before_the_link_lane_replays_its_inline_link(
+    api: ExportApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before_the_lane:  # DBOS.patch is False for workflows recorded before it existed
+        before_the_lane.setattr(DBOS, "patch", classmethod(lambda _cls, _name: False))
+        invoice = api.approve(api.company_customer(), [LABOUR])
+        export = api.wait_exported(invoice["id"], states={"exported"})
+        old = workflow.workflow_id(invoice["id"], 1)
+        assert DBOS.retrieve_workflow(old).get_result() == "exported"
+    names = [step["function_name"] for step in DBOS.list_workflow_steps(old)]
+    assert names.index("export.link_back") == names.index("export.send_document") + 1  # the old sequence
+
+    linked_inline = next(s for s in DBOS.list_workflow_steps(old) if s["function_name"] == "export.link_back")
+    replay = DBOS.fork_workflow(old, linked_inline["function_id"] + 1)  # from `finish`, as recovery would go on
+
+    assert replay.get_result() == "exported"  # no DBOSUnexpectedStepError: the patch answers False here too
+    replayed = [step["function_name"] for step in DBOS.list_workflow_steps(replay.workflow_id)]
+    assert "DBOS.patch-link-lane" not in replayed
+    assert replayed.count("export.link_back") == 1
+    assert api.wait_link(invoice["id"]) == "linked"
+    assert len(links_to(api, str(export.visma_id))) == 1
+
+
+def test_a_new_export_passes_the_patch_and_links_in_its_lane(api: ExportApi) -> None:
+    invoice = api.approve(api.company_customer(), [LABOUR])
+    api.wait_exported(invoice["id"], states={"exported"})
+
+    assert DBOS.retrieve_workflow(workflow.workflow_id(invoice["id"], 1)).get_result() == "exported"
+    names = [step["function_name"] for step in DBOS.list_workflow_steps(workflow.workflow_id(invoice["id"], 1))]
+    assert "export.link_back" not in names
+    assert names.index("DBOS.patch-link-lane") == names.index("export.send_document") + 1
+    assert api.wait_link(invoice["id"]) == "linked"

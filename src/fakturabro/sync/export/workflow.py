@@ -46,6 +46,10 @@ PARALLEL_EXPORT_QUEUE = "fakturabro-exports-parallel"  # exports that only POST 
 EXPORT_WORKFLOW = "fakturabro.export_invoice"
 LINK_QUEUE = "fakturabro-links"
 LINK_WORKFLOW = "fakturabro.link_invoice"  # in link_workflow.py
+# Exports recorded before the link lane linked between the document and `finish`; DBOS replays a workflow by step
+# position, so those replay that path (DBOS.patch answers False for them) and new ones skip it. Once no workflow
+# from before is pending anywhere, the call can become DBOS.deprecate_patch and later go.
+LINK_LANE_PATCH = "link-lane"
 ACTIVE_WORKFLOW_STATUSES = frozenset({"ENQUEUED", "PENDING", "DELAYED"})
 RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT)
 
@@ -139,6 +143,12 @@ def _link_off(invoice_id: int) -> None:
     steps.turn_link_off(current_deps(), invoice_id)
 
 
+@DBOS.step(name="export.link_back")
+def _link_back_inline(company_id: int, invoice_id: int) -> str | None:
+    """The link as exports recorded before the link lane made it, between the document and `finish`."""
+    return _guarded(lambda: steps.link_back(current_deps(), company_id, invoice_id))
+
+
 @DBOS.step(name="export.finish")
 def _finish(company_id: int, invoice_id: int, sent: steps.SentDocument, customer: steps.ResolvedCustomer) -> str | None:
     return steps.finish(current_deps(), company_id, invoice_id, sent, customer)
@@ -200,6 +210,9 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
             article_ids = [] if voucher else _resolve_articles(company_id, invoice_id, may_create)
             step = "send_document"
             sent = _send_document(company_id, invoice_id, begun.mode, customer.visma_id, article_ids)
+            if deps.link_back and not DBOS.patch(LINK_LANE_PATCH):
+                step = "link_back"  # a workflow recorded before the link lane: it replays as it ran
+                _link_back_or_note(company_id, invoice_id)
             step = "finish"
             _finish(company_id, invoice_id, sent, customer)
             _start_link(company_id, invoice_id, generation, deps.link_back)
@@ -216,6 +229,16 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
     message = "Visma svarar inte just nu. Exporten försöker igen automatiskt."
     _record(invoice_id, ExportState.WAITING, "retry", "gave_up", message, None)
     return ExportState.WAITING
+
+
+def _link_back_or_note(company_id: int, invoice_id: int) -> None:
+    """The link inline, as before the link lane (only workflows recorded then replay this): a refusal is noted."""
+    try:
+        _link_back_inline(company_id, invoice_id)
+    except VismaError as error:
+        if error.retriable:
+            raise
+        _record(invoice_id, ExportState.EXPORTING, "link_back", "link_refused", explain_refusal(error), error)
 
 
 def _start_link(company_id: int, invoice_id: int, generation: int, link_back: bool) -> None:
