@@ -10,7 +10,12 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+ConstraintViolated = IntegrityError
+"""A unique or foreign-key constraint refused a write (raised when the transaction flushes or commits), for use
+cases that expect one and know no SQL."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

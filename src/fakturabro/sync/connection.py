@@ -30,12 +30,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import structlog
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from fakturabro.domain.errors import Conflict, ValidationFailed
 from fakturabro.settings import Settings
+from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
+from fakturabro.store.repositories import Transaction
 from fakturabro.store.visma_models import VismaConnection, VismaOAuthRequest
 from fakturabro.visma.client import VismaClient
 from fakturabro.visma.errors import OAuthError, VismaError
@@ -204,11 +204,9 @@ def visma_setup_of(container: VismaContainer) -> VismaSetup:
 # --- activation and mode --------------------------------------------------------------------------------------
 
 
-def _connection(session: Session, company_id: int, now: datetime, *, lock: bool = False) -> VismaConnection:
-    query = select(VismaConnection).where(VismaConnection.company_id == company_id)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+def _connection(session: Transaction, company_id: int, now: datetime, *, lock: bool = False) -> VismaConnection:
+    connections = ConnectionRepository(session)
+    row = connections.current(company_id, lock=lock)
     if row is None:
         row = VismaConnection(
             company_id=company_id,
@@ -218,8 +216,7 @@ def _connection(session: Session, company_id: int, now: datetime, *, lock: bool 
             token_generation=0,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
+        connections.add(row)
     return row
 
 
@@ -249,7 +246,7 @@ def _status(row: VismaConnection | None) -> ConnectionStatus:
 
 def connection_status(db: Database, company_id: int) -> ConnectionStatus:
     with db.transaction() as session:
-        return _status(session.get(VismaConnection, company_id))
+        return _status(ConnectionRepository(session).get(company_id))
 
 
 def update_integration(
@@ -307,8 +304,9 @@ def start_connect(db: Database, setup: VismaSetup, company_id: int, *, browser_b
             raise Conflict("Aktivera integrationen innan du kopplar till Visma eEkonomi.", "integration_inactive")
         state, pkce, now = new_state(), Pkce.generate(), db.clock()
         # Pending requests older than the TTL can never complete; drop them as new ones come.
-        session.execute(delete(VismaOAuthRequest).where(VismaOAuthRequest.created_at < now - STATE_TTL))
-        session.add(
+        connections = ConnectionRepository(session)
+        connections.drop_requests_created_before(now - STATE_TTL)
+        connections.add_request(
             VismaOAuthRequest(
                 company_id=company_id,
                 state_hash=_state_hash(state),
@@ -325,9 +323,7 @@ def start_connect(db: Database, setup: VismaSetup, company_id: int, *, browser_b
 def _claim_request(db: Database, state: str, browser_binding: str | None) -> tuple[int, str, str]:
     """Mark the pending request for `state` used and return (company id, PKCE verifier, redirect URI)."""
     with db.transaction() as session:
-        request = session.scalars(
-            select(VismaOAuthRequest).where(VismaOAuthRequest.state_hash == _state_hash(state)).with_for_update()
-        ).one_or_none()
+        request = ConnectionRepository(session).request_by_state_hash(_state_hash(state))
         if request is None:
             raise ConnectFailed(
                 "Okänd eller ogiltig koppling – starta om kopplingen till Visma.", "oauth_state_invalid"
@@ -473,8 +469,8 @@ class DatabaseTokenStore:
         self._held = threading.local()  # the session of the refresh lock, while this thread holds it
         self._last: TokenSet | None = None
 
-    def _locked_session(self) -> Session | None:
-        session: Session | None = getattr(self._held, "session", None)
+    def _locked_session(self) -> Transaction | None:
+        session: Transaction | None = getattr(self._held, "session", None)
         return session
 
     def load(self) -> TokenSet | None:
@@ -483,7 +479,7 @@ class DatabaseTokenStore:
             self._last = self._tokens(_connection(session, self._company_id, self._db.clock()))
         elif self._last is None:
             with self._db.transaction() as fresh:
-                self._last = self._tokens(fresh.get(VismaConnection, self._company_id))
+                self._last = self._tokens(ConnectionRepository(fresh).get(self._company_id))
         return self._last
 
     def _tokens(self, row: VismaConnection | None) -> TokenSet | None:

@@ -13,24 +13,21 @@ A run costs one call per page of *changed* documents (1000 per page), not one pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.domain.money import ZERO
 from fakturabro.invoicing.settlement import settle
 from fakturabro.store import models
-from fakturabro.store.database import Database
-from fakturabro.store.export_models import InvoiceExport
+from fakturabro.store.database import ConstraintViolated, Database
+from fakturabro.store.payment_repository import ExportedRow, ImportRow, PaymentImportRepository, PaymentRow
 from fakturabro.store.payment_sync_models import (
     PaymentImportCursor,
     PaymentImportDeviation,
@@ -38,6 +35,7 @@ from fakturabro.store.payment_sync_models import (
     PaymentImportLease,
     PaymentImportRun,
 )
+from fakturabro.store.repositories import CreditRow
 from fakturabro.sync.payments.plan import (
     VERIFIKATION_MODE,
     Action,
@@ -57,8 +55,6 @@ from fakturabro.sync.payments.plan import (
 from fakturabro.sync.payments.reading import VismaPage, VismaReader
 
 log = structlog.get_logger("fakturabro.sync.payments")
-
-T = TypeVar("T")
 
 DEFAULT_OVERLAP = timedelta(minutes=5)
 LEASE = timedelta(minutes=15)
@@ -102,7 +98,9 @@ class ImportResult:
 
 
 @dataclass
-class _PageOutcome:
+class PageOutcome:
+    """What applying one page did: invoices now paid or partially paid, and counts."""
+
     paid: set[int] = field(default_factory=set)
     partially_paid: set[int] = field(default_factory=set)
     deviations: int = 0
@@ -169,53 +167,42 @@ def _count(result: ImportResult, paid: set[int], partially_paid: set[int], reade
 def _start(db: Database, company_id: int, trigger: str) -> int:
     try:
         return _take_lease(db, company_id, trigger)
-    except IntegrityError:  # two first-ever runs inserted the company's lease row at once: the other one won
+    except ConstraintViolated:  # two first-ever runs inserted the company's lease row at once: the other one won
         raise ImportAlreadyRunning() from None
 
 
 def _take_lease(db: Database, company_id: int, trigger: str) -> int:
     now = db.clock()
     with db.transaction() as session:
-        lease = session.scalar(
-            select(PaymentImportLease).where(PaymentImportLease.company_id == company_id).with_for_update()
-        )
+        imports = PaymentImportRepository(session, company_id)
+        lease = imports.lease(lock=True)
         if lease is None:
             lease = PaymentImportLease(company_id=company_id)
-            session.add(lease)
+            imports.add(lease)
         elif lease.run_id is not None and lease.expires_at is not None and _aware(lease.expires_at) > now:
             raise ImportAlreadyRunning()
         run = PaymentImportRun(company_id=company_id, trigger=trigger, status="running", started_at=now)
-        session.add(run)
-        session.flush()
+        imports.add(run)
         lease.run_id, lease.expires_at = run.id, now + LEASE
         return run.id
 
 
 def _finish(db: Database, company_id: int, result: ImportResult, *, error: str | None) -> None:
     with db.transaction() as session:
-        run = session.get(PaymentImportRun, result.run_id)
-        assert run is not None
+        imports = PaymentImportRepository(session, company_id)
+        run = imports.run(result.run_id)
         run.status = "failed" if error else "succeeded"
         run.error = error
         run.finished_at = db.clock()
         run.paid, run.partially_paid, run.api_calls = result.paid, result.partially_paid, result.api_calls
-        lease = session.get(PaymentImportLease, company_id, with_for_update=True)
+        lease = imports.lease(lock=True)
         if lease is not None and lease.run_id == result.run_id:
             lease.run_id, lease.expires_at = None, None
 
 
 def _has_verifikation_exports(db: Database, company_id: int) -> bool:
     with db.transaction() as session:
-        found = session.scalar(
-            select(InvoiceExport.invoice_id)
-            .where(
-                InvoiceExport.company_id == company_id,
-                InvoiceExport.visma_id.is_not(None),
-                InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS),
-            )
-            .limit(1)
-        )
-        return found is not None
+        return PaymentImportRepository(session, company_id).has_exports_of_type(VERIFIKATION_DOCUMENTS)
 
 
 # --- the cursor ---------------------------------------------------------------------------------------------
@@ -223,70 +210,114 @@ def _has_verifikation_exports(db: Database, company_id: int) -> bool:
 
 def _read_from(db: Database, company_id: int, source: DocumentKind) -> datetime | None:
     with db.transaction() as session:
-        cursor = session.get(PaymentImportCursor, (company_id, source.value))
+        cursor = PaymentImportRepository(session, company_id).cursor(source.value)
         if cursor is None or cursor.cursor_utc is None:
             return None
         return _aware(cursor.cursor_utc) - timedelta(seconds=cursor.overlap_seconds)
 
 
 def _lock_cursor(
-    session: Session, db: Database, company_id: int, source: DocumentKind, overlap: timedelta
+    pages: PageRepository, clock: Callable[[], datetime], source: DocumentKind, overlap: timedelta
 ) -> PaymentImportCursor:
-    cursor = session.scalar(
-        select(PaymentImportCursor)
-        .where(PaymentImportCursor.company_id == company_id, PaymentImportCursor.source == source.value)
-        .with_for_update()
-    )
+    cursor = pages.cursor(source.value, lock=True)
     if cursor is None:
         cursor = PaymentImportCursor(
-            company_id=company_id,
+            company_id=pages.company_id,
             source=source.value,
             overlap_seconds=int(overlap.total_seconds()),
-            updated_at=db.clock(),
+            updated_at=clock(),
         )
-        session.add(cursor)
+        pages.add(cursor)
     return cursor
 
 
 # --- applying one page --------------------------------------------------------------------------------------
 
 
+class PageRepository(Protocol):
+    """What applying one page needs from storage, inside the page's transaction (`PaymentImportRepository`)."""
+
+    @property
+    def company_id(self) -> int: ...
+
+    def lease(self, *, lock: bool = False) -> PaymentImportLease | None: ...
+
+    def run(self, run_id: int) -> PaymentImportRun: ...
+
+    def cursor(self, source: str, *, lock: bool = False) -> PaymentImportCursor | None: ...
+
+    def add(self, row: ImportRow) -> None: ...
+
+    def exported(
+        self, visma_ids: Collection[str], numbers: Collection[int], numbered_types: Collection[str]
+    ) -> list[ExportedRow]: ...
+
+    def lock_invoices(self, invoice_ids: Collection[int]) -> None: ...
+
+    def payments_of(self, invoice_ids: Collection[int]) -> list[PaymentRow]: ...
+
+    def approved_credits_of(self, invoice_ids: Collection[int]) -> list[CreditRow]: ...
+
+    def documents_of_invoices(self, invoice_ids: Collection[int]) -> list[PaymentImportDocument]: ...
+
+    def documents(self, visma_ids: Collection[str]) -> dict[str, PaymentImportDocument]: ...
+
+    def deviations_of(self, visma_ids: Collection[str]) -> list[PaymentImportDeviation]: ...
+
+    def deviation(self, kind: str, visma_id: str) -> PaymentImportDeviation | None: ...
+
+    def register_payment(self, payment: models.Payment) -> str: ...
+
+
 def _apply_page(
     db: Database, company_id: int, run_id: int, source: DocumentKind, page: VismaPage, overlap: timedelta
-) -> _PageOutcome:
+) -> PageOutcome:
     with db.transaction() as session:
-        cursor = _lock_cursor(session, db, company_id, source, overlap)
-        exported = _exported_invoices(session, company_id, page.receivables)
-        known = _known_deviations(session, company_id, page.receivables)
-        actions = plan(page.receivables, exported, known)
-        outcome = _PageOutcome()
-        for action in actions:
-            _execute(session, db, company_id, run_id, action, outcome)
-        _remember_documents(session, db, company_id, page.receivables, exported)
-        if page.is_last:
-            cursor.cursor_utc, cursor.upper_bound_utc = page.upper_bound, None
-        else:
-            cursor.upper_bound_utc = page.upper_bound
-        cursor.updated_at = db.clock()
-        run = session.get(PaymentImportRun, run_id)
-        assert run is not None
-        run.pages += 1
-        run.documents += len(page.receivables)
-        run.registered += outcome.registered
-        run.reversed += outcome.reversed
-        run.deviations += outcome.deviations
-        lease = session.get(PaymentImportLease, company_id)
-        if lease is not None and lease.run_id == run_id:
-            lease.expires_at = db.clock() + LEASE
-        return outcome
+        pages = PaymentImportRepository(session, company_id, settle=settle)
+        return apply_page(pages, db.clock, run_id, source, page, overlap)
+
+
+def apply_page(
+    pages: PageRepository,
+    clock: Callable[[], datetime],
+    run_id: int,
+    source: DocumentKind,
+    page: VismaPage,
+    overlap: timedelta,
+) -> PageOutcome:
+    """Lock the source's cursor, re-read our side, plan and register, and move the cursor: all in the caller's
+    transaction, so the cursor moves only with the page it covers."""
+    cursor = _lock_cursor(pages, clock, source, overlap)
+    exported = _exported_invoices(pages, page.receivables)
+    known = _known_deviations(pages, page.receivables)
+    actions = plan(page.receivables, exported, known)
+    outcome = PageOutcome()
+    for action in actions:
+        _execute(pages, clock, run_id, action, outcome)
+    _remember_documents(pages, clock, page.receivables, exported)
+    if page.is_last:
+        cursor.cursor_utc, cursor.upper_bound_utc = page.upper_bound, None
+    else:
+        cursor.upper_bound_utc = page.upper_bound
+    cursor.updated_at = clock()
+    run = pages.run(run_id)
+    run.pages += 1
+    run.documents += len(page.receivables)
+    run.registered += outcome.registered
+    run.reversed += outcome.reversed
+    run.deviations += outcome.deviations
+    lease = pages.lease()
+    if lease is not None and lease.run_id == run_id:
+        lease.expires_at = clock() + LEASE
+    return outcome
 
 
 def _execute(
-    session: Session, db: Database, company_id: int, run_id: int, action: Action, outcome: _PageOutcome
+    pages: PageRepository, clock: Callable[[], datetime], run_id: int, action: Action, outcome: PageOutcome
 ) -> None:
     if isinstance(action, RegisterPayment | ReversePayment):
         signed = action.amount if isinstance(action, RegisterPayment) else -action.amount
-        status = _register(session, db, company_id, action, signed)
+        status = _register(pages, clock, action, signed)
         if isinstance(action, RegisterPayment):
             outcome.registered += 1
         else:
@@ -297,9 +328,8 @@ def _execute(
             outcome.partially_paid.add(action.invoice_id)
     elif isinstance(action, FlagNumberMismatch):
         outcome.deviations += _record_deviation(
-            session,
-            db,
-            company_id,
+            pages,
+            clock(),
             run_id,
             kind=DeviationKind.NUMBER_MISMATCH,
             visma_id=action.visma_id,
@@ -311,9 +341,8 @@ def _execute(
         )
     elif isinstance(action, RecordUnknown):
         outcome.deviations += _record_deviation(
-            session,
-            db,
-            company_id,
+            pages,
+            clock(),
             run_id,
             kind=DeviationKind.UNKNOWN_INVOICE,
             visma_id=action.visma_id,
@@ -326,38 +355,31 @@ def _execute(
 
 
 def _register(
-    session: Session, db: Database, company_id: int, action: RegisterPayment | ReversePayment, signed: Decimal
+    pages: PageRepository,
+    clock: Callable[[], datetime],
+    action: RegisterPayment | ReversePayment,
+    signed: Decimal,
 ) -> InvoiceStatus:
     """One payment row (negative for a reversal) and the invoice's status recomputed, in the page's transaction.
 
     The unique external id per company makes a second registration of the same step impossible even if two
     writers got past the locks.
     """
-    invoice = session.scalar(
-        select(models.Invoice)
-        .where(models.Invoice.company_id == company_id, models.Invoice.id == action.invoice_id)
-        .with_for_update(of=models.Invoice)
+    payment = models.Payment(
+        company_id=pages.company_id,
+        invoice_id=action.invoice_id,
+        amount=signed,
+        payment_date=action.payment_date or clock().date(),
+        source=VISMA_SOURCE,
+        external_id=action.external_id,
+        created_at=clock(),
     )
-    assert invoice is not None  # it came from our own export rows in this transaction
-    session.add(
-        models.Payment(
-            company_id=company_id,
-            invoice_id=invoice.id,
-            amount=signed,
-            payment_date=action.payment_date or db.clock().date(),
-            source=VISMA_SOURCE,
-            external_id=action.external_id,
-            created_at=db.clock(),
-        )
-    )
-    settle(session, invoice)
-    return InvoiceStatus(invoice.status)
+    return InvoiceStatus(pages.register_payment(payment))
 
 
 def _record_deviation(
-    session: Session,
-    db: Database,
-    company_id: int,
+    pages: PageRepository,
+    now: datetime,
     run_id: int,
     *,
     kind: DeviationKind,
@@ -369,20 +391,13 @@ def _record_deviation(
     detail: str,
 ) -> int:
     """Insert the deviation, or update the one already listed; returns 1 when it is new."""
-    now = db.clock()
-    row = session.scalar(
-        select(PaymentImportDeviation).where(
-            PaymentImportDeviation.company_id == company_id,
-            PaymentImportDeviation.kind == kind.value,
-            PaymentImportDeviation.visma_id == visma_id,
-        )
-    )
+    row = pages.deviation(kind.value, visma_id)
     if row is not None:
         row.amount, row.visma_invoice_number, row.updated_at = amount, visma_number, now
         return 0
-    session.add(
+    pages.add(
         PaymentImportDeviation(
-            company_id=company_id,
+            company_id=pages.company_id,
             kind=kind.value,
             visma_id=visma_id,
             invoice_id=invoice_id,
@@ -401,7 +416,7 @@ def _record_deviation(
 # --- our side of a page ---------------------------------------------------------------------------------------
 
 
-def _exported_invoices(session: Session, company_id: int, receivables: list[VismaReceivable]) -> list[ExportedInvoice]:
+def _exported_invoices(pages: PageRepository, receivables: list[VismaReceivable]) -> list[ExportedInvoice]:
     """Our exported invoices that the page's documents can match: by Visma id, draft id or verifikation number."""
     ids: set[str] = set()
     numbers: set[int] = set()
@@ -413,11 +428,14 @@ def _exported_invoices(session: Session, company_id: int, receivables: list[Vism
             numbers.add(receivable.invoice_number)
     if not ids and not numbers:
         return []
-    rows = list(_export_rows(session, company_id, ids, numbers))
+    # Only the columns the planner needs (an `Invoice` entity would load its rows and customer too).
+    rows = pages.exported(ids, numbers, VERIFIKATION_DOCUMENTS)
     invoice_ids = [row.invoice_id for row in rows]
-    _lock_invoices(session, invoice_ids)
-    manual, from_visma, count = _payment_sums(session, invoice_ids)
-    credited = _credited(session, invoice_ids)
+    # Lock the page's invoices before their payments are summed, as `register_payment` locks its invoice: a
+    # payment registered by hand meanwhile waits for this page (PostgreSQL; SQLite serialises writers anyway).
+    pages.lock_invoices(invoice_ids)
+    manual, from_visma, count = _payment_sums(pages.payments_of(invoice_ids))
+    credited = _credited(pages.approved_credits_of(invoice_ids))
     exported = [
         ExportedInvoice(
             invoice_id=row.invoice_id,
@@ -433,36 +451,22 @@ def _exported_invoices(session: Session, company_id: int, receivables: list[Vism
         )
         for row in rows
     ]
-    settled = _credit_settled_in_visma(session, company_id, receivables, exported)
+    settled = _credit_settled_in_visma(pages, receivables, exported)
     return [replace(ours, credit_settled_in_visma=settled.get(ours.invoice_id, ZERO)) for ours in exported]
 
 
 def _credit_settled_in_visma(
-    session: Session, company_id: int, receivables: list[VismaReceivable], exported: list[ExportedInvoice]
+    pages: PageRepository, receivables: list[VismaReceivable], exported: list[ExportedInvoice]
 ) -> dict[int, Decimal]:
     """Original invoice id → the settled part of its credit invoices' Visma documents: as this page shows them,
     else as the import last saw them."""
     originals = [ours.invoice_id for ours in exported if not ours.is_credit]
-    original_of: dict[int, int] = {}
-    for chunk in _chunks(originals):
-        credits = session.execute(
-            select(models.Invoice.id, models.Invoice.credits_invoice_id).where(
-                models.Invoice.credits_invoice_id.in_(chunk),
-                models.Invoice.status != InvoiceStatus.DRAFT.value,
-            )
-        ).tuples()
-        original_of.update((credit_id, original_id) for credit_id, original_id in credits if original_id is not None)
+    original_of = {credit.id: credit.original_id for credit in pages.approved_credits_of(originals)}
     if not original_of:
         return {}
     documents: dict[str, tuple[int, Decimal]] = {}  # Visma id → (our credit invoice, settled part)
-    for chunk in _chunks(sorted(original_of)):
-        stored = session.scalars(
-            select(PaymentImportDocument).where(
-                PaymentImportDocument.company_id == company_id, PaymentImportDocument.invoice_id.in_(chunk)
-            )
-        )
-        for row in stored:
-            documents[row.visma_id] = (row.invoice_id, max(ZERO, row.remaining - row.to_pay) if row.is_credit else ZERO)
+    for row in pages.documents_of_invoices(original_of):
+        documents[row.visma_id] = (row.invoice_id, max(ZERO, row.remaining - row.to_pay) if row.is_credit else ZERO)
     ours_by_document = match(receivables, exported)
     for receivable in receivables:
         credit = ours_by_document.get(receivable.visma_id)
@@ -476,141 +480,53 @@ def _credit_settled_in_visma(
 
 
 def _remember_documents(
-    session: Session,
-    db: Database,
-    company_id: int,
+    pages: PageRepository,
+    clock: Callable[[], datetime],
     receivables: list[VismaReceivable],
     exported: list[ExportedInvoice],
 ) -> None:
     """Keep the last state of each of our documents in this page (see `PaymentImportDocument`)."""
     ours_by_document = match(receivables, exported)
-    existing: dict[str, PaymentImportDocument] = {}
-    for chunk in _chunks(sorted(ours_by_document)):
-        rows = session.scalars(
-            select(PaymentImportDocument).where(
-                PaymentImportDocument.company_id == company_id, PaymentImportDocument.visma_id.in_(chunk)
-            )
-        )
-        existing.update((row.visma_id, row) for row in rows)
+    existing = pages.documents(ours_by_document)
     for receivable in receivables:
         ours = ours_by_document.get(receivable.visma_id)
         if ours is None:
             continue
         row = existing.get(receivable.visma_id)
         if row is None:
-            row = PaymentImportDocument(company_id=company_id, visma_id=receivable.visma_id)
-            session.add(row)
+            row = PaymentImportDocument(company_id=pages.company_id, visma_id=receivable.visma_id)
+            pages.add(row)
         row.invoice_id, row.kind, row.is_credit = ours.invoice_id, receivable.kind.value, receivable.is_credit
         row.visma_invoice_number = receivable.invoice_number
-        row.to_pay, row.remaining, row.seen_at = receivable.to_pay, receivable.remaining, db.clock()
+        row.to_pay, row.remaining, row.seen_at = receivable.to_pay, receivable.remaining, clock()
 
 
-@dataclass(frozen=True)
-class _ExportRow:
-    invoice_id: int
-    number: int | None
-    to_pay: Decimal | None
-    credits_invoice_id: int | None
-    visma_id: str
-    document_type: str | None
-
-
-def _export_rows(session: Session, company_id: int, ids: set[str], numbers: set[int]) -> Iterator[_ExportRow]:
-    """Only the columns the planner needs (an `Invoice` entity would load its rows and customer too)."""
-    base = (
-        select(
-            models.Invoice.id,
-            models.Invoice.number,
-            models.Invoice.to_pay,
-            models.Invoice.credits_invoice_id,
-            InvoiceExport.visma_id,
-            InvoiceExport.visma_document_type,
-        )
-        .join(models.Invoice, models.Invoice.id == InvoiceExport.invoice_id)
-        .where(InvoiceExport.company_id == company_id, InvoiceExport.visma_id.is_not(None))
-    )
-    queries = [
-        # Visma writes uuids in lower case, and so do we; `func.lower` keeps a mixed-case one matching anyway.
-        base.where(func.lower(InvoiceExport.visma_id).in_(chunk))
-        for chunk in _chunks(sorted(ids))
-    ] + [
-        base.where(
-            InvoiceExport.visma_document_type.in_(VERIFIKATION_DOCUMENTS), models.Invoice.number.in_(number_chunk)
-        )
-        for number_chunk in _chunks(sorted(numbers))
-    ]
-    seen: set[int] = set()
-    for query in queries:
-        for invoice_id, number, to_pay, credits_invoice_id, visma_id, document_type in session.execute(query):
-            if invoice_id not in seen and visma_id is not None:
-                seen.add(invoice_id)
-                yield _ExportRow(invoice_id, number, to_pay, credits_invoice_id, visma_id, document_type)
-
-
-def _lock_invoices(session: Session, invoice_ids: list[int]) -> None:
-    """Lock the page's invoices before their payments are summed, as `register_payment` locks its invoice: a
-    payment registered by hand meanwhile waits for this page (PostgreSQL; SQLite serialises writers anyway)."""
-    for chunk in _chunks(sorted(invoice_ids)):
-        session.execute(
-            select(models.Invoice.id).where(models.Invoice.id.in_(chunk)).with_for_update(of=models.Invoice)
-        )
-
-
-def _payment_sums(
-    session: Session, invoice_ids: list[int]
-) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, int]]:
+def _payment_sums(payments: list[PaymentRow]) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, int]]:
     manual: dict[int, Decimal] = {}
     from_visma: dict[int, Decimal] = {}
     count: dict[int, int] = {}
-    for chunk in _chunks(invoice_ids):
-        payments = session.execute(
-            select(models.Payment.invoice_id, models.Payment.amount, models.Payment.source).where(
-                models.Payment.invoice_id.in_(chunk)
-            )
-        ).tuples()
-        for invoice_id, amount, source in payments:
-            if source == VISMA_SOURCE:
-                from_visma[invoice_id] = from_visma.get(invoice_id, ZERO) + amount
-                count[invoice_id] = count.get(invoice_id, 0) + 1
-            else:
-                manual[invoice_id] = manual.get(invoice_id, ZERO) + amount
+    for payment in payments:
+        invoice_id, amount = payment.invoice_id, payment.amount
+        if payment.source == VISMA_SOURCE:
+            from_visma[invoice_id] = from_visma.get(invoice_id, ZERO) + amount
+            count[invoice_id] = count.get(invoice_id, 0) + 1
+        else:
+            manual[invoice_id] = manual.get(invoice_id, ZERO) + amount
     return manual, from_visma, count
 
 
-def _credited(session: Session, invoice_ids: list[int]) -> dict[int, Decimal]:
+def _credited(credits: list[CreditRow]) -> dict[int, Decimal]:
     """What approved credit invoices take off each invoice (positive), as `settlement.credited_amount` counts."""
     credited: dict[int, Decimal] = {}
-    for chunk in _chunks(invoice_ids):
-        rows = session.execute(
-            select(models.Invoice.credits_invoice_id, models.Invoice.to_pay).where(
-                models.Invoice.credits_invoice_id.in_(chunk),
-                models.Invoice.status != InvoiceStatus.DRAFT.value,
-            )
-        ).tuples()
-        for original_id, to_pay in rows:
-            if original_id is not None and to_pay is not None:
-                credited[original_id] = credited.get(original_id, ZERO) - to_pay
+    for credit in credits:
+        if credit.to_pay is not None:
+            credited[credit.original_id] = credited.get(credit.original_id, ZERO) - credit.to_pay
     return credited
 
 
-def _known_deviations(
-    session: Session, company_id: int, receivables: Iterable[VismaReceivable]
-) -> list[KnownDeviation]:
-    ids = sorted({receivable.visma_id for receivable in receivables})
-    known: list[KnownDeviation] = []
-    for chunk in _chunks(ids):
-        rows = session.scalars(
-            select(PaymentImportDeviation).where(
-                PaymentImportDeviation.company_id == company_id, PaymentImportDeviation.visma_id.in_(chunk)
-            )
-        )
-        known.extend(KnownDeviation(DeviationKind(row.kind), row.visma_id, row.amount) for row in rows)
-    return known
-
-
-def _chunks(values: list[T], size: int = 500) -> Iterator[list[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _known_deviations(pages: PageRepository, receivables: Iterable[VismaReceivable]) -> list[KnownDeviation]:
+    rows = pages.deviations_of({receivable.visma_id for receivable in receivables})
+    return [KnownDeviation(DeviationKind(row.kind), row.visma_id, row.amount) for row in rows]
 
 
 def _aware(moment: datetime) -> datetime:

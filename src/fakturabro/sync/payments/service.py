@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from fakturabro.domain.errors import Conflict
+from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
-from fakturabro.store.payment_sync_models import PaymentImportDeviation, PaymentImportRun
-from fakturabro.store.visma_models import VismaConnection
+from fakturabro.store.payment_repository import PaymentImportRepository
 from fakturabro.sync.connection import NeedsReconnect, VismaContainer, visma_client_for
 from fakturabro.sync.payments.importer import ImportResult, import_payments
 from fakturabro.sync.payments.reading import VismaReader
@@ -42,17 +40,7 @@ def import_payments_for(container: VismaContainer, company_id: int, *, trigger: 
 def connected_companies(db: Database) -> list[int]:
     """Companies whose payments the schedule imports: activated, connected, not waiting for a reconnect."""
     with db.transaction() as session:
-        return list(
-            session.scalars(
-                select(VismaConnection.company_id)
-                .where(
-                    VismaConnection.activated.is_(True),
-                    VismaConnection.refresh_token_encrypted.is_not(None),
-                    VismaConnection.needs_reconnect.is_(False),
-                )
-                .order_by(VismaConnection.company_id)
-            )
-        )
+        return ConnectionRepository(session).importing_company_ids()
 
 
 @dataclass(frozen=True)
@@ -85,12 +73,7 @@ class RunView:
 def list_deviations(db: Database, company_id: int, limit: int = 100) -> list[DeviationView]:
     """What the imports found for a person to look at, newest first."""
     with db.transaction() as session:
-        rows = session.scalars(
-            select(PaymentImportDeviation)
-            .where(PaymentImportDeviation.company_id == company_id)
-            .order_by(PaymentImportDeviation.id.desc())
-            .limit(limit)
-        )
+        rows = PaymentImportRepository(session, company_id).newest_deviations(limit)
         return [
             DeviationView(
                 id=row.id,
@@ -109,12 +92,7 @@ def list_deviations(db: Database, company_id: int, limit: int = 100) -> list[Dev
 
 def list_runs(db: Database, company_id: int, limit: int = 20) -> list[RunView]:
     with db.transaction() as session:
-        rows = session.scalars(
-            select(PaymentImportRun)
-            .where(PaymentImportRun.company_id == company_id)
-            .order_by(PaymentImportRun.id.desc())
-            .limit(limit)
-        )
+        rows = PaymentImportRepository(session, company_id).newest_runs(limit)
         return [
             RunView(
                 id=row.id,
