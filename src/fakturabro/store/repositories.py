@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fakturabro.store.models import ApiToken, Article, Company, Customer, Invoice, Payment, User
@@ -127,6 +127,11 @@ class CustomerRepository(CompanyScoped):
             )
         return list(self.session.scalars(query.order_by(Customer.id).limit(limit).offset(offset)))
 
+    def org_numbers(self) -> dict[str, str | None]:
+        """Customer number → organisation number (None for a private person), for every customer."""
+        query = select(Customer.customer_number, Customer.org_number).where(Customer.company_id == self.company_id)
+        return dict(self.session.execute(query).tuples().all())
+
     def add(self, customer: Customer) -> None:
         self.session.add(customer)
         self.session.flush()
@@ -170,6 +175,17 @@ class InvoiceRepository(CompanyScoped):
         if customer_number:
             query = query.join(Customer).where(Customer.customer_number == customer_number)
         return list(self.session.scalars(query.order_by(Invoice.id.desc()).limit(limit).offset(offset)))
+
+    def any_reverse_charge(self) -> bool:
+        """Whether any of the company's invoices (drafts too) uses omvänd byggmoms."""
+        return self._any(Invoice.reverse_charge.is_(True))
+
+    def any_house_work(self, kinds: Collection[str]) -> bool:
+        """Whether any of the company's invoices (drafts too) has husavdrag of one of ``kinds``."""
+        return self._any(Invoice.house_work_kind.in_(kinds))
+
+    def _any(self, condition: ColumnElement[bool]) -> bool:
+        return bool(self.session.scalar(select(exists().where(Invoice.company_id == self.company_id, condition))))
 
     def add(self, invoice: Invoice) -> None:
         self.session.add(invoice)

@@ -24,16 +24,16 @@ from typing import Literal
 from uuid import UUID
 
 import structlog
-from sqlalchemy import ColumnElement, delete, exists, select
-from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import HusavdragKind
+from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
-from fakturabro.store.models import Customer, Invoice, NumberSeries
-from fakturabro.store.series import INVOICE_SERIES
-from fakturabro.store.visma_models import VismaConnection, VismaPreflightResult
+from fakturabro.store.preflight_repository import PreflightRepository
+from fakturabro.store.repositories import CustomerRepository, InvoiceRepository, Transaction
+from fakturabro.store.series import INVOICE_SERIES, next_value
+from fakturabro.store.visma_models import VismaPreflightResult
 from fakturabro.sync.connection import (
     ExportMode,
     VismaContainer,
@@ -299,28 +299,18 @@ def _customer_types(visma: VismaFacts, ours: OurFacts) -> CheckItem:
 # --- gather ---------------------------------------------------------------------------------------------------
 
 
-def gather_ours(session: Session, company_id: int) -> OurFacts:
-    row = session.get(VismaConnection, company_id)
+def gather_ours(session: Transaction, company_id: int) -> OurFacts:
+    row = ConnectionRepository(session).get(company_id)
     mode = ExportMode(row.mode) if row is not None else ExportMode.DRAFT
-    next_number = session.scalar(
-        select(NumberSeries.next_value).where(
-            NumberSeries.company_id == company_id, NumberSeries.kind == INVOICE_SERIES
-        )
-    )
-
-    def invoices_where(condition: ColumnElement[bool]) -> bool:
-        return bool(session.scalar(select(exists().where(Invoice.company_id == company_id, condition))))
-
-    customers = session.execute(
-        select(Customer.customer_number, Customer.org_number).where(Customer.company_id == company_id)
-    ).all()
-    types = {number: customer_kind(org) is CustomerKind.PRIVATE for number, org in customers}
+    invoices = InvoiceRepository(session, company_id)
+    org_numbers = CustomerRepository(session, company_id).org_numbers()
+    types = {number: customer_kind(org) is CustomerKind.PRIVATE for number, org in org_numbers.items()}
     return OurFacts(
         mode=mode,
-        next_invoice_number=int(next_number or 1),
-        reverse_charge=invoices_where(Invoice.reverse_charge.is_(True)),
-        rot_rut=invoices_where(Invoice.house_work_kind.in_([HusavdragKind.ROT.value, HusavdragKind.RUT.value])),
-        green_technology=invoices_where(Invoice.house_work_kind == HusavdragKind.GREEN.value),
+        next_invoice_number=next_value(session, company_id, INVOICE_SERIES),
+        reverse_charge=invoices.any_reverse_charge(),
+        rot_rut=invoices.any_house_work([HusavdragKind.ROT.value, HusavdragKind.RUT.value]),
+        green_technology=invoices.any_house_work([HusavdragKind.GREEN.value]),
         private_customers=any(types.values()),
         customer_types=types,
     )
@@ -403,7 +393,8 @@ def check_before_export(
 def store_result(db: Database, company_id: int, trigger: str, items: list[CheckItem]) -> CheckResult:
     result = CheckResult(checked_at=db.clock(), trigger=trigger, items=tuple(items))
     with db.transaction() as session:
-        session.add(
+        results = PreflightRepository(session, company_id)
+        results.add(
             VismaPreflightResult(
                 company_id=company_id,
                 checked_at=result.checked_at,
@@ -412,31 +403,15 @@ def store_result(db: Database, company_id: int, trigger: str, items: list[CheckI
                 items=json.dumps([asdict(item) for item in items], ensure_ascii=False),
             )
         )
-        session.flush()
         # The check runs before every batch export; keep a short history, not every run forever.
-        kept = (
-            select(VismaPreflightResult.id)
-            .where(VismaPreflightResult.company_id == company_id)
-            .order_by(VismaPreflightResult.id.desc())
-            .limit(KEPT_RESULTS)
-        )
-        session.execute(
-            delete(VismaPreflightResult).where(
-                VismaPreflightResult.company_id == company_id, VismaPreflightResult.id.not_in(kept)
-            )
-        )
+        results.keep_newest(KEPT_RESULTS)
     log.info("visma.preflight.checked", company_id=company_id, trigger=trigger, ok=result.ok)
     return result
 
 
 def latest_check(db: Database, company_id: int) -> CheckResult | None:
     with db.transaction() as session:
-        row = session.scalars(
-            select(VismaPreflightResult)
-            .where(VismaPreflightResult.company_id == company_id)
-            .order_by(VismaPreflightResult.checked_at.desc(), VismaPreflightResult.id.desc())
-            .limit(1)
-        ).first()
+        row = PreflightRepository(session, company_id).latest()
         if row is None:
             return None
         items = tuple(CheckItem(**item) for item in json.loads(row.items))
