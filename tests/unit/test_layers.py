@@ -1,5 +1,6 @@
 """Dependencies point inward: the domain and the invoicing use cases import no framework, database or HTTP
-library (storage goes through ``store/``'s repositories, Visma through ``sync/``)."""
+library (storage goes through ``store/``'s repositories, Visma through ``sync/``), and the integration use cases,
+the registers and the pages know no SQL either (``store/`` is the only place that does)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,19 @@ import fakturabro
 PACKAGE_ROOT = Path(fakturabro.__file__).parent
 INNER_LAYERS = ("domain", "invoicing")
 FORBIDDEN = frozenset({"sqlalchemy", "fastapi", "starlette", "httpx", "dbos"})
+# Packages and modules that reach the database only through ``store/`` (its repositories, ``Transaction``).
+STORAGE_FREE = (
+    "sync/payments",
+    "sync/preflight.py",
+    "sync/connection.py",
+    "registers",
+    "web/views",
+    "observability/metrics.py",
+)
+SQL_EXCEPTIONS = {
+    # Turns a constraint violation into the 409 page; a web-layer error mapping, not a query.
+    "web/views/errors.py": {"sqlalchemy.exc"},
+}
 
 
 def imported_modules(source: str) -> set[str]:
@@ -27,12 +41,13 @@ def imported_modules(source: str) -> set[str]:
     return found
 
 
-def forbidden_imports(source: str) -> set[str]:
-    return {name for name in imported_modules(source) if name.split(".")[0] in FORBIDDEN}
+def forbidden_imports(source: str, forbidden: frozenset[str] = FORBIDDEN) -> set[str]:
+    return {name for name in imported_modules(source) if name.split(".")[0] in forbidden}
 
 
 def layer_modules(layer: str) -> list[Path]:
-    return sorted((PACKAGE_ROOT / layer).rglob("*.py"))
+    path = PACKAGE_ROOT / layer
+    return [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
 
 
 @pytest.mark.parametrize("layer", INNER_LAYERS)
@@ -61,3 +76,23 @@ def handler() -> None:
     import fastapi.responses
 """
     assert forbidden_imports(source) == {"httpx", "sqlalchemy.orm", "dbos", "fastapi.responses"}
+
+
+@pytest.mark.parametrize("layer", STORAGE_FREE)
+def test_use_cases_registers_and_pages_query_storage_only_through_the_store(layer: str) -> None:
+    modules = layer_modules(layer)
+    assert modules, f"no modules found under fakturabro/{layer}"
+    offenders = {
+        name: sorted(found)
+        for path in modules
+        if (name := str(path.relative_to(PACKAGE_ROOT)))
+        and (found := forbidden_imports(path.read_text(encoding="utf-8"), frozenset({"sqlalchemy"})))
+        and found != SQL_EXCEPTIONS.get(name)
+    }
+    assert offenders == {}
+
+
+def test_every_exception_to_the_storage_rule_is_still_needed() -> None:
+    for name, allowed in SQL_EXCEPTIONS.items():
+        source = (PACKAGE_ROOT / name).read_text(encoding="utf-8")
+        assert forbidden_imports(source, frozenset({"sqlalchemy"})) == allowed, name
