@@ -3,7 +3,8 @@
 Rows are fields named ``rows-<i>-<field>``; the husavdrag part ``hw_*``. A row left completely empty is ignored,
 so the editor can always offer a blank row. The live totals are the use case
 `invoicing.invoices.preview_totals` on what is in the form right now (nothing is saved): the content saving would
-build, with an article's values filling the fields the user left empty, checked by the same rules.
+build, with an article's values filling the fields the user left empty, checked by the same rules. A credit
+invoice's draft carries the invoice it credits in a hidden field, so its totals are priced as the original's.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class EditorValues:
     """What the editor shows: the form's values as typed (strings), so nothing the user wrote is lost."""
 
     customer_number: str = ""
+    credits_invoice_id: str = ""
     invoice_date: str = ""
     due_date: str = ""
     your_reference: str = ""
@@ -59,6 +61,7 @@ def _swedish_number(value: Decimal | None) -> str:
 def from_form(form: FormData) -> EditorValues:
     values = EditorValues(
         customer_number=text(form, "customer_number") or "",
+        credits_invoice_id=text(form, "credits_invoice_id") or "",
         invoice_date=text(form, "invoice_date") or "",
         due_date=text(form, "due_date") or "",
         your_reference=text(form, "your_reference") or "",
@@ -87,6 +90,7 @@ def from_form(form: FormData) -> EditorValues:
 def from_invoice(invoice: InvoiceView) -> EditorValues:
     values = EditorValues(
         customer_number=invoice.customer.customer_number,
+        credits_invoice_id="" if invoice.credits_invoice_id is None else str(invoice.credits_invoice_id),
         invoice_date=invoice.invoice_date.isoformat(),
         due_date=invoice.due_date.isoformat(),
         your_reference=invoice.your_reference or "",
@@ -192,6 +196,7 @@ def to_input(values: EditorValues) -> InvoiceInput:
     return InvoiceInput.model_validate(
         {
             "customer_number": values.customer_number or None,
+            "credits_invoice_id": values.credits_invoice_id or None,
             "invoice_date": values.invoice_date or None,
             "due_date": values.due_date or None,
             "your_reference": values.your_reference or None,

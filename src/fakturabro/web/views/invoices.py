@@ -199,6 +199,8 @@ def _editor(
     block: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    if invoice is not None:  # a saved draft credits what it was created to credit, whatever a form claims
+        values.credits_invoice_id = "" if invoice.credits_invoice_id is None else str(invoice.credits_invoice_id)
     with_blank_rows(values)
     known = _customers(db, company_id)
     by_number = _articles(db, company_id)
