@@ -12,7 +12,7 @@ from decimal import Decimal
 from fakturabro.domain.invoice import InvoiceStatus, status_after_settlement
 from fakturabro.domain.money import ZERO
 from fakturabro.store import models
-from fakturabro.store.payment_repository import ExportedRow, ImportRow, PaymentRow
+from fakturabro.store.payment_repository import ExportedRow, ImportRow, PaymentImportRepository, PaymentRow
 from fakturabro.store.payment_sync_models import (
     PaymentImportCursor,
     PaymentImportDeviation,
@@ -126,7 +126,7 @@ class FakePages:
 
 
 def _port(pages: FakePages) -> PageRepository:
-    return pages  # mypy checks that the fake implements the production port
+    return pages  # typed as the port: `mypy tests/unit/test_payment_page.py` checks the fake's signatures
 
 
 def pages_with(*invoices: tuple[int, int, str, str]) -> FakePages:
@@ -230,3 +230,10 @@ def test_money_on_an_unknown_invoice_and_a_renumbered_one_are_listed_once() -> N
     assert (unknown.invoice_id, unknown.amount, unknown.run_id) == (None, Decimal("90.00"), RUN)
     assert pages.payments == []
     assert pages.runs[RUN].deviations == 2
+
+
+def test_the_fake_and_the_production_repository_both_implement_the_whole_port() -> None:
+    port = {name for name in vars(PageRepository) if not name.startswith("_")}
+    assert port
+    assert port <= set(dir(FakePages))
+    assert port - {"company_id"} <= set(dir(PaymentImportRepository))  # a dataclass field, set per instance
