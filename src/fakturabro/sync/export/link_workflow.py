@@ -40,8 +40,9 @@ log = structlog.get_logger("fakturabro.sync.export.link")
 
 # No DBOS limiter, as on the export queues: the token buckets shared through the database (`sync/pacing_db.py`) pace
 # every call per endpoint, and a link is one POST to its own endpoint (plus a lookup when its answer was lost).
-LINK_WORKER_CONCURRENCY = 4
-LINK_PER_COMPANY_CONCURRENCY = 2  # no shared record is created, so no race; the rate limit bounds a company
+LINK_WORKER_CONCURRENCY = 8
+LINK_PER_COMPANY_CONCURRENCY = 4  # no shared record is created, so no race; the rate limit bounds a company
+LINK_POLLING_SECONDS = 0.2
 SWEEP_SCHEDULE = "fakturabro-link-sweep"
 SWEEP_AFTER = timedelta(minutes=5)  # a link pending longer than this after the export has lost its workflow
 
@@ -54,12 +55,16 @@ class LinkState:
 
 
 def register(*, polling_interval_sec: float = 0.2, sweep: bool = True) -> None:
-    """Register the link queue (and the sweep of links left pending); DBOS must be launched."""
+    """Register the link queue (and the sweep of links left pending); DBOS must be launched.
+
+    The queue is polled at most every ``LINK_POLLING_SECONDS`` whatever the export queues use: a link is not in a
+    hurry, and each poll is a query on the system database whether or not anything waits. A poll starts up to the
+    free concurrency, so 8 per worker every 0.2 s still keeps up with a bulk export (Visma allows 10 links/s)."""
     DBOS.register_queue(
         LINK_QUEUE,
         worker_concurrency=LINK_WORKER_CONCURRENCY,
         partition_concurrency=LINK_PER_COMPANY_CONCURRENCY,
-        polling_interval_sec=polling_interval_sec,
+        polling_interval_sec=max(polling_interval_sec, LINK_POLLING_SECONDS),
         on_conflict="always_update",
     )
     if sweep and DBOS.get_schedule(SWEEP_SCHEDULE) is None:

@@ -738,12 +738,12 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
         if row.visma_link_id not in (None, LINK_IN_FLIGHT):
             return row.visma_link_id
         visma_id, in_flight = row.visma_id, row.visma_link_id == LINK_IN_FLIGHT
+        row.visma_link_id = LINK_IN_FLIGHT  # committed before the POST below, as the document's in-flight mark
         company = session.get(models.Company, company_id)
         partner_company = company.name if company else "fakturabro"
     client = deps.client_for(company_id)
     link_id = _find_link(client, visma_id) if in_flight else None
     if link_id is None:
-        _set_link(deps, invoice_id, LINK_IN_FLIGHT)
         created = client.create_partner_resource_link(
             PartnerResourceLink(
                 resource_id=UUID(visma_id),
@@ -761,13 +761,6 @@ def link_back(deps: ExportDeps, company_id: int, invoice_id: int) -> str | None:
 def _find_link(client: VismaClient, visma_id: str) -> str | None:
     listing = client.list_partner_resource_links(odata_filter=f"ResourceId eq {odata_string(visma_id)}")
     return next((str(link.id) for link in listing.items if str(link.resource_id) == visma_id), None)
-
-
-def _set_link(deps: ExportDeps, invoice_id: int, value: str) -> None:
-    with deps.db.transaction() as session:
-        row = session.get(InvoiceExport, invoice_id)
-        assert row is not None
-        row.visma_link_id = value
 
 
 def turn_link_off(deps: ExportDeps, invoice_id: int) -> None:
