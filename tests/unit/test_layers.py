@@ -23,10 +23,6 @@ STORAGE_FREE = (
     "web/views",
     "observability/metrics.py",
 )
-SQL_EXCEPTIONS = {
-    # Turns a constraint violation into the 409 page; a web-layer error mapping, not a query.
-    "web/views/errors.py": {"sqlalchemy.exc"},
-}
 
 
 def imported_modules(source: str) -> set[str]:
@@ -87,12 +83,5 @@ def test_use_cases_registers_and_pages_query_storage_only_through_the_store(laye
         for path in modules
         if (name := str(path.relative_to(PACKAGE_ROOT)))
         and (found := forbidden_imports(path.read_text(encoding="utf-8"), frozenset({"sqlalchemy"})))
-        and found != SQL_EXCEPTIONS.get(name)
     }
     assert offenders == {}
-
-
-def test_every_exception_to_the_storage_rule_is_still_needed() -> None:
-    for name, allowed in SQL_EXCEPTIONS.items():
-        source = (PACKAGE_ROOT / name).read_text(encoding="utf-8")
-        assert forbidden_imports(source, frozenset({"sqlalchemy"})) == allowed, name

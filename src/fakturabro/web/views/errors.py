@@ -21,10 +21,10 @@ import structlog
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from fakturabro.domain.errors import Conflict, NotFound, ValidationFailed
+from fakturabro.store.database import ConstraintViolated
 from fakturabro.web.views.forms import field_errors
 from fakturabro.web.views.rendering import is_htmx, render
 
@@ -87,7 +87,7 @@ def page_error(error: Exception) -> tuple[int, list[str]] | None:
         return 422, _unique(item.message for item in error.errors)
     if isinstance(error, RequestValidationError):
         return _refused_input(error)
-    if isinstance(error, IntegrityError):
+    if isinstance(error, ConstraintViolated):
         log.info("integrity conflict on a page", error_type=type(error).__name__)
         return 409, [RACE]
     if isinstance(error, HTTPException) and 400 <= error.status_code < 500 and not error.headers:
