@@ -39,7 +39,7 @@ class InvoiceExport(Base):
     marker: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
     in_flight_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     visma_customer_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
-    visma_document_type: Mapped[str | None] = mapped_column(String(20))  # "draft" | "ledger_item"
+    visma_document_type: Mapped[str | None] = mapped_column(String(20))  # "draft" | "voucher" | "invoice"
     visma_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
     visma_invoice_number: Mapped[int | None] = mapped_column(Integer)
     visma_link_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
