@@ -33,12 +33,14 @@ def worker(
     from fakturabro.sync import runtime
     from fakturabro.sync.executors import service_executor_id
 
+    # The handler goes in first: a SIGTERM while the worker is still starting (recovering work can take a while)
+    # must also end in a clean shutdown, not in the default action that kills the process mid-step.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     container = build()
     upgrade(container.engine)
     runtime.start(container, executor_id=executor_id or service_executor_id("worker"))
     console.print("[green]fakturabro worker kör. Avsluta med Ctrl+C.[/green]")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
