@@ -57,9 +57,10 @@ class LinkState:
 def register(*, polling_interval_sec: float = 0.2, sweep: bool = True) -> None:
     """Register the link queue (and the sweep of links left pending); DBOS must be launched.
 
-    The queue is polled at most every ``LINK_POLLING_SECONDS`` whatever the export queues use: a link is not in a
-    hurry, and each poll is a query on the system database whether or not anything waits. A poll starts up to the
-    free concurrency, so 8 per worker every 0.2 s still keeps up with a bulk export (Visma allows 10 links/s)."""
+    The queue is polled no more often than every ``LINK_POLLING_SECONDS``, whatever the export queues use: a link
+    is not in a hurry, and each poll is a query on the system database whether or not anything waits. A poll
+    starts up to the free concurrency, so 8 per worker every 0.2 s keeps up with a bulk export (Visma allows 10
+    links/s)."""
     DBOS.register_queue(
         LINK_QUEUE,
         worker_concurrency=LINK_WORKER_CONCURRENCY,
