@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from fakturabro.domain.money import ZERO, floor_kronor, percent_of
+
+if TYPE_CHECKING:
+    from fakturabro.domain.invoice import InvoiceContent
 
 
 class HusavdragKind(StrEnum):
@@ -190,3 +194,167 @@ def _split_whole_kronor(total: Decimal, shares: Sequence[Decimal]) -> list[Decim
     for i in by_remainder[:leftover]:
         parts[i] += 1
     return parts
+
+
+# --- the payment date decides -------------------------------------------------------------------------------
+#
+# Skatteverket applies the rate and cap in force on the buyer's payment date (shared/tax/SWEDISH-TAX-RULES.md
+# §1.1), but an invoice can only be priced at its invoice date. An invoice dated 20 Dec 2025 with ROT at 50 %
+# and paid on 8 Jan 2026 gets 30 %: the company claims less and invoices the buyer the difference.
+
+
+@dataclass(frozen=True)
+class RateShift:
+    """One scheme whose rate differs between the invoice date and the payment date."""
+
+    scheme: str
+    invoiced_percent: Decimal
+    paid_percent: Decimal
+
+    @property
+    def label(self) -> str:
+        """The scheme in Swedish, definite form: "ROT-avdraget", "grön teknik för solceller"."""
+        if self.scheme in (HusavdragKind.ROT.value, HusavdragKind.RUT.value):
+            return f"{HusavdragKind(self.scheme).label}et"
+        return _green_name(self.scheme)
+
+
+@dataclass(frozen=True)
+class DeductionAtPayment:
+    """Husavdrag as the invoice deducted it (invoice date) and as Skatteverket pays it (payment date).
+
+    ``difference`` is what the buyer still owes the company (negative: the buyer was given too little).
+    """
+
+    invoice_date: date
+    payment_date: date
+    invoiced: Deduction
+    at_payment: Deduction
+    rate_shifts: tuple[RateShift, ...]
+
+    @property
+    def difference(self) -> Decimal:
+        return self.invoiced.total - self.at_payment.total
+
+    @property
+    def difference_by_person(self) -> tuple[Decimal, ...]:
+        return tuple(a - b for a, b in zip(self.invoiced.per_person, self.at_payment.per_person, strict=True))
+
+
+def deduction_at_payment(
+    bases: Sequence[DeductionBase],
+    shares: Sequence[Decimal],
+    invoice_date: date,
+    payment_date: date,
+    periods: Sequence[RatePeriod] = RATE_PERIODS,
+) -> DeductionAtPayment:
+    """The reduction priced at both dates with `compute_deduction` (same split, rounding and caps).
+
+    Raises `NoRateForDate` when either date has no rate for one of the bases' schemes.
+    """
+    return DeductionAtPayment(
+        invoice_date=invoice_date,
+        payment_date=payment_date,
+        invoiced=compute_deduction(bases, shares, invoice_date, periods),
+        at_payment=compute_deduction(bases, shares, payment_date, periods),
+        rate_shifts=rate_shifts(bases, invoice_date, payment_date, periods),
+    )
+
+
+def husavdrag_at_payment(
+    content: InvoiceContent, payment_date: date, periods: Sequence[RatePeriod] = RATE_PERIODS
+) -> DeductionAtPayment | None:
+    """`deduction_at_payment` for an invoice's content as `compute_totals` takes it (None without husavdrag).
+
+    Amounts are positive also for a credit invoice; it is the original's payment that counts.
+    """
+    # domain/invoice.py builds on this module, so its base rule is imported when called, not at import time.
+    from fakturabro.domain.invoice import deduction_bases
+
+    claim = content.husavdrag
+    if claim is None:
+        return None
+    shares = [person.share for person in claim.persons]
+    return deduction_at_payment(deduction_bases(content), shares, content.invoice_date, payment_date, periods)
+
+
+def rate_shifts(
+    bases: Sequence[DeductionBase], invoice_date: date, payment_date: date, periods: Sequence[RatePeriod] = RATE_PERIODS
+) -> tuple[RateShift, ...]:
+    """The schemes among ``bases`` whose rate on ``payment_date`` differs from the one on ``invoice_date``."""
+    schemes = dict.fromkeys(scheme_of(base.work_type) for base in bases)
+    shifts = []
+    for scheme in schemes:
+        invoiced = rate_for(scheme, invoice_date, periods).percent
+        paid = rate_for(scheme, payment_date, periods).percent
+        if invoiced != paid:
+            shifts.append(RateShift(scheme, invoiced, paid))
+    return tuple(shifts)
+
+
+def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayment) -> str:
+    """What the payment import tells the user when the payment date changed the reduction (no personnummer)."""
+    which = f"Faktura {invoice_number}" if invoice_number is not None else "Fakturan"
+    paid = f"{which} betalades {check.payment_date.isoformat()}"
+    rates = _rates_text(check.rate_shifts, "då")
+    head = f"{paid}, {rates}." if rates else f"{paid}, då andra tak för skattereduktionen gäller."
+    allowed = _kronor(check.at_payment.total)
+    if check.difference > 0:
+        return (
+            f"{head} Skatteverket betalar högst {allowed}; "
+            f"fakturera kunden mellanskillnaden {_kronor(check.difference)}."
+        )
+    return (
+        f"{head} Skatteverket medger upp till {allowed}, fakturan drog av {_kronor(check.invoiced.total)}; "
+        f"kreditera kunden mellanskillnaden {_kronor(-check.difference)} om du vill begära det högre beloppet."
+    )
+
+
+def backdated_warning(check: DeductionAtPayment) -> str | None:
+    """A warning for an invoice whose invoice date gives another rate than a payment today would (the invoice
+    stays priced at its invoice date: that is the user's choice); None when the rates agree."""
+    if not check.rate_shifts:
+        return None
+    parts = [
+        f"{_percent(shift.invoiced_percent)} {_short(shift.scheme)} men betalas fakturan i dag gäller "
+        f"{_percent(shift.paid_percent)}"
+        for shift in check.rate_shifts
+    ]
+    text = "Fakturadatumet ger " + "; ".join(parts) + "."
+    if check.difference > 0:
+        text += (
+            f" Skatteverket betalar då högst {_kronor(check.at_payment.total)} i stället för "
+            f"{_kronor(check.invoiced.total)}, och kunden ska betala mellanskillnaden {_kronor(check.difference)}."
+        )
+    return text
+
+
+def _rates_text(shifts: Sequence[RateShift], lead: str) -> str:
+    return ", ".join(
+        f"{lead} {shift.label} är {_percent(shift.paid_percent)} (fakturan: {_percent(shift.invoiced_percent)})"
+        for shift in shifts
+    )
+
+
+def _short(scheme: str) -> str:
+    if scheme in (HusavdragKind.ROT.value, HusavdragKind.RUT.value):
+        return scheme.upper()
+    return _green_name(scheme)
+
+
+def _green_name(scheme: str) -> str:
+    return "grön teknik för " + {"laddpunkt": "laddpunkter"}.get(scheme, scheme)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",") + "\u00a0%"
+
+
+def _kronor(amount: Decimal) -> str:
+    """Whole kronor as on the claim: ``12 300 kr`` (non-breaking spaces)."""
+    digits = f"{abs(amount).quantize(Decimal(1)):f}"
+    groups: list[str] = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return ("-" if amount < 0 else "") + "\u00a0".join(groups) + "\u00a0kr"
