@@ -149,7 +149,30 @@ def test_a_rate_that_went_up_by_the_payment_date_is_a_negative_difference() -> N
     assert check is not None
     assert check.difference == Decimal(-8200)
     notice = rate_change_notice(9, check)
-    assert "kreditera kunden mellanskillnaden 8\u00a0200\u00a0kr" in notice
+    assert "Skatteverket medger 8\u00a0200\u00a0kr mer än fakturan drog av" in notice
+
+
+@pytest.mark.parametrize(
+    ("invoice_date", "payment_date", "green"),
+    [
+        ("2025-12-20", "2026-01-08", False),
+        ("2025-05-10", "2025-05-12", False),
+        ("2025-06-30", "2025-07-01", True),
+        ("2024-12-20", "2025-01-08", False),
+    ],
+)
+def test_a_notice_fits_the_deviation_list_even_with_large_numbers(
+    invoice_date: str, payment_date: str, green: bool
+) -> None:
+    work = HouseWorkType.SOLCELLER if green else HouseWorkType.BYGG
+    content = invoice(
+        labour("9999", "99999", work),
+        day=invoice_date,
+        husavdrag=claim(HusavdragKind.GREEN if green else HusavdragKind.ROT, (ANNA, "100")),
+    )
+    check = husavdrag_at_payment(content, date.fromisoformat(payment_date))
+    assert check is not None
+    assert len(rate_change_notice(999_999_999, check)) <= 200  # the deviation's detail column
 
 
 def test_backdated_warning_says_what_a_payment_today_gives() -> None:

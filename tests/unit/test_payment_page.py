@@ -55,6 +55,7 @@ class FakePages:
     runs: dict[int, PaymentImportRun] = field(default_factory=dict)
     held_lease: PaymentImportLease | None = None
     locked: set[int] = field(default_factory=set)
+    with_husavdrag: dict[int, models.Invoice] = field(default_factory=dict)
 
     def lease(self, *, lock: bool = False) -> PaymentImportLease | None:
         return self.held_lease
@@ -92,6 +93,9 @@ class FakePages:
 
     def lock_invoices(self, invoice_ids: Collection[int]) -> None:
         self.locked.update(invoice_ids)
+
+    def husavdrag_invoices(self, invoice_ids: Collection[int]) -> list[models.Invoice]:
+        return [invoice for key, invoice in self.with_husavdrag.items() if key in invoice_ids]
 
     def payments_of(self, invoice_ids: Collection[int]) -> list[PaymentRow]:
         return [PaymentRow(p.invoice_id, p.amount, p.source) for p in self.payments if p.invoice_id in invoice_ids]
@@ -230,6 +234,67 @@ def test_money_on_an_unknown_invoice_and_a_renumbered_one_are_listed_once() -> N
     assert (unknown.invoice_id, unknown.amount, unknown.run_id) == (None, Decimal("90.00"), RUN)
     assert pages.payments == []
     assert pages.runs[RUN].deviations == 2
+
+
+def rot_invoice(invoice_id: int, invoice_date: date) -> models.Invoice:
+    """41 000 kr labour incl. VAT with ROT, two buyers sharing it: 20 500 kr at 50 %, 12 300 kr at 30 %."""
+    labour = models.InvoiceRow(
+        position=0,
+        kind="labour",
+        text="Snickeri",
+        quantity=Decimal(328),
+        unit="tim",
+        unit_price=Decimal(100),
+        vat_rate=Decimal(25),
+        discount_percent=ZERO,
+        house_work_type="bygg",
+    )
+    buyers = [
+        models.HouseWorkPerson(position=n, personal_number_encrypted=f"encrypted-{n}", share=Decimal(50))
+        for n in range(2)
+    ]
+    return models.Invoice(
+        id=invoice_id,
+        invoice_date=invoice_date,
+        reverse_charge=False,
+        house_work_kind="rot",
+        property_designation="EXEMPELBY 1:23",
+        rows=[labour],
+        house_work_persons=buyers,
+    )
+
+
+def test_a_rot_invoice_paid_after_new_year_is_listed_with_what_to_invoice_the_buyer() -> None:
+    pages = pages_with((1, 1042, "31000.00", "aaa"), (2, 1043, "31000.00", "bbb"))  # 51 250 total − 20 250
+    pages.with_husavdrag = {1: rot_invoice(1, date(2025, 12, 20)), 2: rot_invoice(2, date(2026, 1, 2))}
+    paid_in_january = [
+        VismaReceivable(
+            DocumentKind.INVOICE, visma_id, number, Decimal("31000.00"), ZERO, payment_date=date(2026, 1, 8)
+        )
+        for visma_id, number in (("aaa", 1042), ("bbb", 1043))
+    ]
+
+    first = apply(pages, *paid_in_january)
+    again = apply(pages, *paid_in_january)
+
+    assert (first.paid, first.deviations, again.deviations) == ({1, 2}, 1, 0)
+    [deviation] = pages.deviations_found
+    assert (deviation.kind, deviation.visma_id, deviation.invoice_id) == ("husavdrag_rate", "aaa", 1)
+    assert (deviation.our_invoice_number, deviation.amount) == (1042, Decimal(8200))
+    assert deviation.detail.startswith("Faktura 1042 betalades 2026-01-08, då ROT-avdraget är 30")
+    assert "mellanskillnaden 8\u00a0200\u00a0kr" in deviation.detail
+    assert "encrypted" not in deviation.detail
+
+
+def test_a_payment_without_a_date_from_visma_is_priced_at_the_day_of_the_import() -> None:
+    pages = pages_with((1, 1042, "20500.00", "aaa"))
+    pages.with_husavdrag = {1: rot_invoice(1, date(2025, 12, 20))}
+
+    apply(pages, VismaReceivable(DocumentKind.INVOICE, "aaa", 1042, Decimal("20500.00"), ZERO))
+
+    assert [p.payment_date for p in pages.payments] == [NOW.date()]
+    [deviation] = pages.deviations_found
+    assert f"betalades {NOW.date().isoformat()}" in deviation.detail
 
 
 def test_the_fake_and_the_production_repository_both_implement_the_whole_port() -> None:

@@ -305,8 +305,8 @@ def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayme
             f"fakturera kunden mellanskillnaden {_kronor(check.difference)}."
         )
     return (
-        f"{head} Skatteverket medger upp till {allowed}, fakturan drog av {_kronor(check.invoiced.total)}; "
-        f"kreditera kunden mellanskillnaden {_kronor(-check.difference)} om du vill begära det högre beloppet."
+        f"{head} Skatteverket medger {_kronor(-check.difference)} mer än fakturan drog av; "
+        "kreditera kunden det om du begär mer."
     )
 
 

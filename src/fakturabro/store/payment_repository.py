@@ -141,6 +141,20 @@ class PaymentImportRepository(CompanyScoped):
         for chunk in _chunks(sorted(invoice_ids)):
             self.session.execute(select(Invoice.id).where(Invoice.id.in_(chunk)).with_for_update(of=Invoice))
 
+    def husavdrag_invoices(self, invoice_ids: Collection[int]) -> list[Invoice]:
+        """Those of the invoices that have husavdrag and are no credit invoices, with their rows and buyers (for
+        pricing the reduction again at the payment date)."""
+        found: list[Invoice] = []
+        for chunk in _chunks(sorted(invoice_ids)):
+            query = select(Invoice).where(
+                Invoice.company_id == self.company_id,
+                Invoice.id.in_(chunk),
+                Invoice.house_work_kind.is_not(None),
+                Invoice.credits_invoice_id.is_(None),
+            )
+            found.extend(self.session.scalars(query))
+        return found
+
     def payments_of(self, invoice_ids: Collection[int]) -> list[PaymentRow]:
         rows: list[PaymentRow] = []
         for chunk in _chunks(list(invoice_ids)):

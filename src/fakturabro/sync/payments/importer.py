@@ -22,8 +22,10 @@ from typing import Any, Protocol
 import structlog
 
 from fakturabro.domain.errors import Conflict
-from fakturabro.domain.invoice import InvoiceStatus
+from fakturabro.domain.husavdrag import rate_change_notice
+from fakturabro.domain.invoice import InvoiceContent, InvoiceStatus
 from fakturabro.domain.money import ZERO
+from fakturabro.invoicing.content import stored_content
 from fakturabro.invoicing.settlement import settle
 from fakturabro.store import models
 from fakturabro.store.database import ConstraintViolated, Database
@@ -42,6 +44,7 @@ from fakturabro.sync.payments.plan import (
     DeviationKind,
     DocumentKind,
     ExportedInvoice,
+    FlagHusavdragAtPayment,
     FlagNumberMismatch,
     KnownDeviation,
     RecordUnknown,
@@ -254,6 +257,8 @@ class PageRepository(Protocol):
 
     def lock_invoices(self, invoice_ids: Collection[int]) -> None: ...
 
+    def husavdrag_invoices(self, invoice_ids: Collection[int]) -> list[models.Invoice]: ...
+
     def payments_of(self, invoice_ids: Collection[int]) -> list[PaymentRow]: ...
 
     def approved_credits_of(self, invoice_ids: Collection[int]) -> list[CreditRow]: ...
@@ -290,7 +295,7 @@ def apply_page(
     cursor = _lock_cursor(pages, clock, source, overlap)
     exported = _exported_invoices(pages, page.receivables)
     known = _known_deviations(pages, page.receivables)
-    actions = plan(page.receivables, exported, known)
+    actions = plan(page.receivables, exported, known, today=clock().date())
     outcome = PageOutcome()
     for action in actions:
         _execute(pages, clock, run_id, action, outcome)
@@ -351,6 +356,19 @@ def _execute(
             our_number=None,
             amount=action.paid,
             detail=f"Betalning i Visma på faktura {action.visma_number} som fakturabro inte känner till",
+        )
+    elif isinstance(action, FlagHusavdragAtPayment):
+        outcome.deviations += _record_deviation(
+            pages,
+            clock(),
+            run_id,
+            kind=DeviationKind.HUSAVDRAG_AT_PAYMENT,
+            visma_id=action.visma_id,
+            invoice_id=action.invoice_id,
+            visma_number=None,
+            our_number=action.our_number,
+            amount=action.check.difference,
+            detail=rate_change_notice(action.our_number, action.check),
         )
 
 
@@ -436,6 +454,7 @@ def _exported_invoices(pages: PageRepository, receivables: list[VismaReceivable]
     pages.lock_invoices(invoice_ids)
     manual, from_visma, count = _payment_sums(pages.payments_of(invoice_ids))
     credited = _credited(pages.approved_credits_of(invoice_ids))
+    husavdrag = _husavdrag_contents(pages, invoice_ids)
     exported = [
         ExportedInvoice(
             invoice_id=row.invoice_id,
@@ -448,11 +467,17 @@ def _exported_invoices(pages: PageRepository, receivables: list[VismaReceivable]
             paid_from_visma=from_visma.get(row.invoice_id, ZERO),
             visma_payments=count.get(row.invoice_id, 0),
             is_credit=row.credits_invoice_id is not None,
+            husavdrag=husavdrag.get(row.invoice_id),
         )
         for row in rows
     ]
     settled = _credit_settled_in_visma(pages, receivables, exported)
     return [replace(ours, credit_settled_in_visma=settled.get(ours.invoice_id, ZERO)) for ours in exported]
+
+
+def _husavdrag_contents(pages: PageRepository, invoice_ids: Collection[int]) -> dict[int, InvoiceContent]:
+    """The content of the invoices with husavdrag (personnummer stay encrypted: only the shares are used)."""
+    return {invoice.id: stored_content(invoice) for invoice in pages.husavdrag_invoices(invoice_ids)}
 
 
 def _credit_settled_in_visma(

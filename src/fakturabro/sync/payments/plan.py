@@ -8,6 +8,12 @@ Visma says is paid, minus what we have already registered from Visma, is registe
 bookkeeper undid a payment and `remaining` went up). Each registration gets the external id
 ``visma:<document id>:<n>`` with ``n`` the count of earlier Visma registrations on that invoice plus one, so two
 runs planning from the same state collide on the payments table's unique external id instead of paying twice.
+
+Deviations are listed for a person, once per Visma document and kind: a number Visma gave differently from ours,
+money paid on an invoice we do not know, and husavdrag that the payment date changes. Skatteverket applies the
+rate and cap of the day the buyer paid (shared/tax/SWEDISH-TAX-RULES.md §1.1), so a payment registered on an
+invoice with husavdrag is priced again at its payment date (Visma's, else the day of the import, as the payment
+is stored); when Skatteverket would pay another amount than the invoice deducted, the user is told what to do.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from fakturabro.domain.husavdrag import DeductionAtPayment, husavdrag_at_payment
+from fakturabro.domain.invoice import InvoiceContent
 from fakturabro.domain.money import ZERO
 
 
@@ -29,6 +37,7 @@ class DocumentKind(StrEnum):
 class DeviationKind(StrEnum):
     NUMBER_MISMATCH = "number_mismatch"
     UNKNOWN_INVOICE = "unknown_invoice"
+    HUSAVDRAG_AT_PAYMENT = "husavdrag_rate"  # the payment date gives another husavdrag than the invoice's
 
 
 VERIFIKATION_MODE = "verifikation"
@@ -69,6 +78,7 @@ class ExportedInvoice:
     # How much of its credit invoices' documents Visma shows settled (positive): matched against this invoice,
     # or refunded. Either way it is not money the customer paid on this invoice.
     credit_settled_in_visma: Decimal = ZERO
+    husavdrag: InvoiceContent | None = None  # the invoice's content when it has husavdrag, to price it again
 
 
 @dataclass(frozen=True)
@@ -109,12 +119,23 @@ class RecordUnknown:
 
 
 @dataclass(frozen=True)
+class FlagHusavdragAtPayment:
+    """The payment date gives another husavdrag than the invoice deducted: claim what Skatteverket pays, and
+    invoice (or credit) the buyer the difference."""
+
+    invoice_id: int
+    visma_id: str
+    our_number: int | None
+    check: DeductionAtPayment
+
+
+@dataclass(frozen=True)
 class SkipUnchanged:
     visma_id: str
     reason: str
 
 
-Action = RegisterPayment | ReversePayment | FlagNumberMismatch | RecordUnknown | SkipUnchanged
+Action = RegisterPayment | ReversePayment | FlagNumberMismatch | RecordUnknown | FlagHusavdragAtPayment | SkipUnchanged
 
 
 @dataclass(frozen=True)
@@ -128,8 +149,12 @@ def plan(
     receivables: Iterable[VismaReceivable],
     exported: Iterable[ExportedInvoice],
     known_deviations: Iterable[KnownDeviation] = (),
+    today: date | None = None,
 ) -> list[Action]:
-    """The actions that bring our payments in line with Visma for these documents, in document order."""
+    """The actions that bring our payments in line with Visma for these documents, in document order.
+
+    ``today`` is the payment date of a payment Visma gives no date for (as the import stores it).
+    """
     index = _Index(exported)
     known = {(d.kind, d.visma_id): d for d in known_deviations}
     actions: list[Action] = []
@@ -139,7 +164,10 @@ def plan(
             actions.append(_unknown(receivable, known))
             continue
         actions.extend(_number_check(receivable, ours, known))
-        actions.append(_settlement(receivable, ours))
+        settlement = _settlement(receivable, ours)
+        actions.append(settlement)
+        if isinstance(settlement, RegisterPayment):
+            actions.extend(_husavdrag_check(receivable, ours, settlement.payment_date or today, known))
     return actions
 
 
@@ -183,6 +211,22 @@ def _number_check(
     if (DeviationKind.NUMBER_MISMATCH, receivable.visma_id) in known:
         return []
     return [FlagNumberMismatch(ours.invoice_id, receivable.visma_id, receivable.invoice_number, ours.number)]
+
+
+def _husavdrag_check(
+    receivable: VismaReceivable,
+    ours: ExportedInvoice,
+    paid_on: date | None,
+    known: Mapping[tuple[DeviationKind, str], KnownDeviation],
+) -> list[Action]:
+    if ours.husavdrag is None or paid_on is None:
+        return []
+    if (DeviationKind.HUSAVDRAG_AT_PAYMENT, receivable.visma_id) in known:
+        return []
+    check = husavdrag_at_payment(ours.husavdrag, paid_on)
+    if check is None or check.difference == ZERO:
+        return []
+    return [FlagHusavdragAtPayment(ours.invoice_id, receivable.visma_id, ours.number, check)]
 
 
 def _settlement(receivable: VismaReceivable, ours: ExportedInvoice) -> Action:
