@@ -65,7 +65,7 @@ class Visma:
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         response = self.http.post(f"{self.sandbox.api_url}{path}", json=body)
-        response.raise_for_status()
+        assert response.is_success, response.text
         return response.json()
 
     def draft(self, quantity: int = 2, price: int = 500, **fields: Any) -> dict[str, Any]:
@@ -100,13 +100,17 @@ class Visma:
         answer: dict[str, Any] = self.post("/customerinvoices", body)
         return answer
 
-    def pay(self, invoice_id: str, amount: Decimal | str, *, complete: bool = False) -> None:
-        body = {
+    def pay(
+        self, invoice_id: str, amount: Decimal | str, *, complete: bool = False, paid_on: date | None = None
+    ) -> None:
+        body: dict[str, Any] = {
             "CompanyBankAccountId": sid("bank:foretagskonto"),
             "PaymentAmount": float(Decimal(amount)),
             "PaymentCurrency": "SEK",
             "PaymentType": 2 if complete else 1,
         }
+        if paid_on is not None:
+            body["PaymentDate"] = f"{paid_on.isoformat()}T00:00:00Z"
         self.post(f"/customerinvoices/{invoice_id}/payments", body)
 
     def ledger_item(self, number: int, amount: Decimal) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
+from fakturabro.domain.invoice import HusavdragClaim, HusavdragPerson, InvoiceContent, InvoiceRow, RowKind
 from fakturabro.sync.payments.plan import (
     DeviationKind,
     DocumentKind,
     ExportedInvoice,
+    FlagHusavdragAtPayment,
     FlagNumberMismatch,
     KnownDeviation,
     RecordUnknown,
@@ -145,3 +149,42 @@ def test_a_credit_matched_in_visma_before_a_partial_payment_is_not_counted_as_pa
 def test_a_credit_not_yet_settled_in_visma_leaves_the_originals_payments_alone() -> None:
     actions = plan([converted("750.00")], [ours(credited=D("400.00"))])
     assert actions == [RegisterPayment(7, D("500.00"), PAID_ON, f"visma:{INVOICE_ID}:1")]
+
+
+def rot_content(invoice_date: date) -> InvoiceContent:
+    """1 000 kr labour + VAT = 1 250 kr with ROT for one buyer: 625 kr at 50 % (Dec 2025), 375 kr at 30 % (2026)."""
+    labour = InvoiceRow(RowKind.LABOUR, quantity=D(1), unit_price=D(1000), house_work_type=HouseWorkType.BYGG)
+    claim = HusavdragClaim(HusavdragKind.ROT, (HusavdragPerson("encrypted", D(100)),), "EXEMPELBY 1:23")
+    return InvoiceContent(invoice_date, (labour,), husavdrag=claim)
+
+
+def test_a_payment_on_rot_priced_at_50_percent_and_paid_in_2026_is_flagged_once() -> None:
+    exported = ours(to_pay=D("625.00"), husavdrag=rot_content(date(2025, 12, 20)))
+    receivable = converted("0.00", to_pay="625.00")
+
+    first = plan([receivable], [exported])
+    known = [KnownDeviation(DeviationKind.HUSAVDRAG_AT_PAYMENT, INVOICE_ID)]
+    again = plan([converted("0.00", to_pay="1250.00")], [exported], known)
+
+    register, flag = first
+    assert register == RegisterPayment(7, D("625.00"), PAID_ON, f"visma:{INVOICE_ID}:1")
+    assert isinstance(flag, FlagHusavdragAtPayment)
+    assert (flag.invoice_id, flag.visma_id, flag.our_number) == (7, INVOICE_ID, 1001)
+    assert (flag.check.payment_date, flag.check.difference) == (PAID_ON, D(250))
+    assert not any(isinstance(action, FlagHusavdragAtPayment) for action in again)
+
+
+def test_rot_paid_in_the_period_it_was_priced_in_is_not_flagged() -> None:
+    exported = ours(to_pay=D("875.00"), husavdrag=rot_content(date(2026, 2, 20)))
+    assert plan([converted("0.00", to_pay="875.00")], [exported]) == [
+        RegisterPayment(7, D("875.00"), PAID_ON, f"visma:{INVOICE_ID}:1")
+    ]
+
+
+def test_a_payment_without_a_date_is_priced_at_today() -> None:
+    exported = ours(to_pay=D("625.00"), husavdrag=rot_content(date(2025, 12, 20)))
+    undated = replace(converted("0.00", to_pay="625.00"), payment_date=None)
+    assert len(plan([undated], [exported])) == 1  # no date and no today: nothing to price it at
+    [_, flag] = plan([undated], [exported], today=date(2026, 1, 8))
+    assert isinstance(flag, FlagHusavdragAtPayment)
+    assert flag.check.payment_date == date(2026, 1, 8)
