@@ -310,6 +310,22 @@ def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayme
     )
 
 
+def payment_today_warning(
+    content: InvoiceContent, today: date, periods: Sequence[RatePeriod] = RATE_PERIODS
+) -> str | None:
+    """The warning for an unpaid invoice whose invoice date gives another husavdrag rate than a payment today.
+
+    The invoice stays priced at its invoice date (a back-dated invoice is the user's choice); the warning only
+    says what Skatteverket will pay if the buyer pays now. None without husavdrag, or when the invoice date has no
+    rate at all (validation reports that as an error).
+    """
+    try:
+        check = husavdrag_at_payment(content, today, periods)
+    except NoRateForDate:
+        return None
+    return backdated_warning(check) if check is not None else None
+
+
 def backdated_warning(check: DeductionAtPayment) -> str | None:
     """A warning for an invoice whose invoice date gives another rate than a payment today would (the invoice
     stays priced at its invoice date: that is the user's choice); None when the rates agree."""

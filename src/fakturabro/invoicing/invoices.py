@@ -35,7 +35,7 @@ from fakturabro.invoicing.content import stored_content, totals_content
 from fakturabro.invoicing.inputs import HouseWorkInput, InvoiceInput, RowInput
 from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView
-from fakturabro.invoicing.views_builder import invoice_view, load_settlements
+from fakturabro.invoicing.views_builder import invoice_view, load_settlements, swedish_today
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.repositories import ArticleRepository, CustomerRepository, InvoiceRepository, Transaction
@@ -67,7 +67,7 @@ def create_invoice(db: Database, company_id: int, data: InvoiceInput) -> Invoice
         )
         _write(session, db, invoice, customer, data, original)
         invoices.add(invoice)
-        return invoice_view(session, invoice, db.cipher)
+        return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
 
 
 def update_invoice(db: Database, company_id: int, invoice_id: int, data: InvoiceInput) -> InvoiceView:
@@ -85,7 +85,7 @@ def update_invoice(db: Database, company_id: int, invoice_id: int, data: Invoice
         invoice.customer = customer
         _write(session, db, invoice, customer, data, original)
         invoices.flush()
-        return invoice_view(session, invoice, db.cipher)
+        return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
 
 
 def approve_invoice(
@@ -105,7 +105,7 @@ def approve_invoice(
         invoices.flush()
         if invoice.credits_invoice_id is not None:
             settle(session, _load(invoices, invoice.credits_invoice_id, for_update=True))
-        view = invoice_view(session, invoice, db.cipher)
+        view = invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
     callbacks = tuple(on_approved)
     for callback in callbacks:
         try:
@@ -136,7 +136,7 @@ def credit_invoice(
         _write(session, db, credit, original.customer, data, original)
         invoices.add(credit)
         credit_id = credit.id
-        view = invoice_view(session, credit, db.cipher)
+        view = invoice_view(session, credit, db.cipher, today=swedish_today(db.clock()))
     return approve_invoice(db, company_id, credit_id, on_approved) if approve else view
 
 
@@ -150,7 +150,9 @@ def delete_draft(db: Database, company_id: int, invoice_id: int) -> None:
 
 def get_invoice(db: Database, company_id: int, invoice_id: int) -> InvoiceView:
     with db.transaction() as session:
-        return invoice_view(session, load_invoice(session, company_id, invoice_id), db.cipher)
+        return invoice_view(
+            session, load_invoice(session, company_id, invoice_id), db.cipher, today=swedish_today(db.clock())
+        )
 
 
 def list_invoices(
@@ -166,7 +168,11 @@ def list_invoices(
         invoices = InvoiceRepository(session, company_id)
         found = invoices.newest_first(status.value if status else None, customer_number, limit, offset)
         settlements = load_settlements(invoices, [invoice.id for invoice in found])
-        return [invoice_view(session, invoice, db.cipher, mask=True, settlements=settlements) for invoice in found]
+        today = swedish_today(db.clock())
+        return [
+            invoice_view(session, invoice, db.cipher, mask=True, settlements=settlements, today=today)
+            for invoice in found
+        ]
 
 
 def load_invoice(session: Transaction, company_id: int, invoice_id: int, for_update: bool = False) -> models.Invoice:

@@ -8,7 +8,7 @@ from fakturabro.invoicing.inputs import PaymentInput
 from fakturabro.invoicing.invoices import load_invoice
 from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView, PaymentView
-from fakturabro.invoicing.views_builder import invoice_view, payment_view
+from fakturabro.invoicing.views_builder import invoice_view, payment_view, swedish_today
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.repositories import PaymentRepository
@@ -41,7 +41,7 @@ def register_payment(db: Database, company_id: int, invoice_id: int, data: Payme
         )
         settle(session, invoice)
         payments.flush()
-        return invoice_view(session, invoice, db.cipher)
+        return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
 
 
 def list_payments(db: Database, company_id: int, invoice_id: int) -> list[PaymentView]:

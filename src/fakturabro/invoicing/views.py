@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 from fakturabro.domain.money import to_ore
 
@@ -118,6 +118,13 @@ class PaymentView(BaseModel):
     external_id: str | None
 
 
+class InvoiceWarning(BaseModel):
+    """Something the user should know about the invoice that does not stop it (errors do)."""
+
+    code: str
+    message: str
+
+
 class InvoiceView(BaseModel):
     id: int
     status: str
@@ -145,3 +152,4 @@ class InvoiceView(BaseModel):
     created_at: datetime
     # Filled by the Visma integration once it exists (issue 5); None until then.
     export: dict[str, Any] | None = None
+    warnings: list[InvoiceWarning] = Field(default_factory=list)

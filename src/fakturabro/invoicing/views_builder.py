@@ -6,17 +6,21 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from fakturabro.domain.customer import customer_kind
+from fakturabro.domain.husavdrag import payment_today_warning
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
-from fakturabro.invoicing.content import domain_row, totals_content
+from fakturabro.invoicing.content import domain_row, stored_content, totals_content
 from fakturabro.invoicing.views import (
     CustomerRef,
     HouseWorkView,
     InvoiceView,
+    InvoiceWarning,
     PaymentView,
     PersonView,
     RowView,
@@ -57,8 +61,10 @@ def invoice_view(
     cipher: PersonalDataCipher,
     mask: bool = False,
     settlements: Settlements | None = None,
+    today: date | None = None,
 ) -> InvoiceView:
-    """The read model of ``invoice``; pass ``settlements`` (from ``load_settlements``) when building many."""
+    """The read model of ``invoice``; pass ``settlements`` (from ``load_settlements``) when building many, and
+    ``today`` (Swedish date, `swedish_today`) for the warnings that depend on it."""
     settled = settlements or load_settlements(InvoiceRepository(session, invoice.company_id), [invoice.id])
     totals, deductions = _totals(session, invoice)
     payments = settled.payments.get(invoice.id, [])
@@ -97,7 +103,27 @@ def invoice_view(
         approved_at=invoice.approved_at,
         created_at=invoice.created_at,
         export=export_json(session, invoice.id),
+        warnings=_warnings(invoice, today),
     )
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+UNPAID = frozenset({InvoiceStatus.DRAFT.value, InvoiceStatus.APPROVED.value, InvoiceStatus.PARTIALLY_PAID.value})
+
+
+def swedish_today(now: datetime) -> date:
+    """The date in Sweden: husavdrag rates change at midnight Swedish time, not UTC."""
+    return now.astimezone(STOCKHOLM).date()
+
+
+def _warnings(invoice: models.Invoice, today: date | None) -> list[InvoiceWarning]:
+    """A husavdrag invoice not yet paid whose invoice date gives another rate than a payment today would."""
+    if today is None or not invoice.house_work_kind or invoice.credits_invoice_id is not None:
+        return []
+    if invoice.status not in UNPAID:
+        return []  # once paid, the payment import compares the payment date instead
+    message = payment_today_warning(stored_content(invoice), today)
+    return [InvoiceWarning(code="husavdrag_rate_today", message=message)] if message else []
 
 
 def _totals(session: Transaction, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:
