@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 
 from fakturabro.bootstrap import Container
+from fakturabro.web.app import create_app
 
 from .helpers import PRIVATE_PNR, Api
+from .test_pages import _login
 
 NBSP = "\u00a0"
 # 10 h × 650 kr = 6 500 + 25 % VAT = 8 125 kr labour incl. VAT: ROT 50 % = 4 062, 30 % = 2 437.
@@ -75,3 +78,19 @@ def test_a_paid_invoice_no_longer_warns(api: Api) -> None:
 def test_an_invoice_without_husavdrag_has_no_warnings(api: Api) -> None:
     invoice = api.approved(api.private_customer())
     assert invoice["warnings"] == []
+
+
+@pytest.mark.usefixtures("in_january_2026")
+def test_the_approval_page_and_the_invoice_page_show_the_warning(api: Api, container: Container) -> None:
+    draft = rot_draft(api, "2025-12-20")
+    browser = TestClient(create_app(container), raise_server_exceptions=False)
+    _login(browser, api, container)
+
+    before = browser.get(f"/invoices/{draft['id']}/approve")
+    api.post(f"/invoices/{draft['id']}/approve")
+    after = browser.get(f"/invoices/{draft['id']}")
+
+    for page in (before, after):
+        assert page.status_code == 200, page.text
+        assert 'data-warning="husavdrag_rate_today"' in page.text
+        assert f"Fakturadatumet ger 50{NBSP}% ROT men betalas fakturan i dag gäller 30{NBSP}%" in page.text
