@@ -75,6 +75,27 @@ def test_a_paid_invoice_no_longer_warns(api: Api) -> None:
     assert paid.json()["warnings"] == []
 
 
+def test_a_payment_in_january_on_a_december_invoice_says_what_to_invoice_the_buyer(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(container.db, "clock", lambda: datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
+    draft = rot_draft(api, "2025-12-20")
+    number = api.post(f"/invoices/{draft['id']}/approve").json()["number"]
+
+    paid = api.post(f"/invoices/{draft['id']}/payments", {"amount": "4063.00", "payment_date": "2026-01-08"})
+
+    assert paid.json()["status"] == "paid"
+    assert paid.json()["warnings"] == [
+        {
+            "code": "husavdrag_rate_paid",
+            "message": (
+                f"Faktura {number} betalades 2026-01-08, då ROT-avdraget är 30{NBSP}% (fakturan: 50{NBSP}%). "
+                f"Skatteverket betalar högst 2{NBSP}437{NBSP}kr; fakturera kunden mellanskillnaden 1{NBSP}625{NBSP}kr."
+            ),
+        }
+    ]
+
+
 def test_an_invoice_without_husavdrag_has_no_warnings(api: Api) -> None:
     invoice = api.approved(api.private_customer())
     assert invoice["warnings"] == []

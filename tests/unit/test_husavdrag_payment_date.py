@@ -18,6 +18,8 @@ from fakturabro.domain.husavdrag import (
     backdated_warning,
     compute_deduction,
     husavdrag_at_payment,
+    paid_on_warning,
+    payment_today_warning,
     rate_change_notice,
 )
 from fakturabro.domain.invoice import InvoiceContent, InvoiceRow, RowKind, compute_totals, deduction_bases
@@ -182,6 +184,24 @@ def test_backdated_warning_says_what_a_payment_today_gives() -> None:
     assert warning is not None
     assert warning.startswith(f"Fakturadatumet ger 50{NBSP}% ROT men betalas fakturan i dag gäller 30{NBSP}%.")
     assert f"mellanskillnaden 8{NBSP}200{NBSP}kr" in warning
+
+
+def test_the_warning_for_today_is_none_in_the_same_period_and_without_husavdrag() -> None:
+    december = rot_invoice("2025-12-20")
+    assert payment_today_warning(december, date(2025, 12, 31)) is None
+    assert payment_today_warning(december, date(2026, 1, 1)) is not None
+    assert payment_today_warning(invoice(labour("1", "100")), date(2026, 1, 1)) is None
+    assert payment_today_warning(rot_invoice("2019-12-20"), date(2026, 1, 1)) is None  # validation says why
+
+
+def test_the_warning_once_paid_is_the_import_notice_and_none_when_skatteverket_pays_the_same() -> None:
+    december = rot_invoice("2025-12-20")
+    check = husavdrag_at_payment(december, date(2026, 1, 8))
+    assert check is not None
+    assert paid_on_warning(1042, december, date(2026, 1, 8)) == rate_change_notice(1042, check)
+    assert paid_on_warning(1042, december, date(2025, 12, 30)) is None
+    capped_both_ways = rot_invoice("2025-12-20", hours="480", price="1000")
+    assert paid_on_warning(1042, capped_both_ways, date(2026, 1, 8)) is None
 
 
 def test_no_husavdrag_nothing_to_check() -> None:

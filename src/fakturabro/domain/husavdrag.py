@@ -310,6 +310,23 @@ def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayme
     )
 
 
+def paid_on_warning(
+    invoice_number: int | str | None,
+    content: InvoiceContent,
+    payment_date: date,
+    periods: Sequence[RatePeriod] = RATE_PERIODS,
+) -> str | None:
+    """`rate_change_notice` for an invoice paid on ``payment_date`` when Skatteverket pays another amount than the
+    invoice deducted; None otherwise (also when no rate is known for the payment date)."""
+    try:
+        check = husavdrag_at_payment(content, payment_date, periods)
+    except NoRateForDate:
+        return None
+    if check is None or check.difference == ZERO:
+        return None
+    return rate_change_notice(invoice_number, check)
+
+
 def payment_today_warning(
     content: InvoiceContent, today: date, periods: Sequence[RatePeriod] = RATE_PERIODS
 ) -> str | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fakturabro.domain.customer import customer_kind
-from fakturabro.domain.husavdrag import payment_today_warning
+from fakturabro.domain.husavdrag import paid_on_warning, payment_today_warning
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
@@ -103,7 +103,7 @@ def invoice_view(
         approved_at=invoice.approved_at,
         created_at=invoice.created_at,
         export=export_json(session, invoice.id),
-        warnings=_warnings(invoice, today),
+        warnings=_warnings(invoice, payments, today),
     )
 
 
@@ -116,13 +116,20 @@ def swedish_today(now: datetime) -> date:
     return now.astimezone(STOCKHOLM).date()
 
 
-def _warnings(invoice: models.Invoice, today: date | None) -> list[InvoiceWarning]:
-    """A husavdrag invoice not yet paid whose invoice date gives another rate than a payment today would."""
-    if today is None or not invoice.house_work_kind or invoice.credits_invoice_id is not None:
+def _warnings(invoice: models.Invoice, payments: list[PaymentView], today: date | None) -> list[InvoiceWarning]:
+    """Husavdrag that Skatteverket pays differently from what the invoice deducted: at the date of the last
+    payment once there is one, else, while unpaid, at today's date (husavdrag follows the payment date)."""
+    if not invoice.house_work_kind or invoice.credits_invoice_id is not None:
         return []
-    if invoice.status not in UNPAID:
-        return []  # once paid, the payment import compares the payment date instead
-    message = payment_today_warning(stored_content(invoice), today)
+    content = stored_content(invoice)
+    paid_on = max((payment.payment_date for payment in payments if payment.amount > 0), default=None)
+    if paid_on is not None:
+        message = paid_on_warning(invoice.number, content, paid_on)
+        if message:
+            return [InvoiceWarning(code="husavdrag_rate_paid", message=message)]
+    if today is None or invoice.status not in UNPAID:
+        return []
+    message = payment_today_warning(content, today)
     return [InvoiceWarning(code="husavdrag_rate_today", message=message)] if message else []
 
 
