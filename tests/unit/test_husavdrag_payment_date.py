@@ -133,6 +133,9 @@ def test_caps_are_those_of_the_payment_date() -> None:
     assert check.at_payment.per_person == (Decimal(50000), Decimal(50000))  # 30 % = 90 000 each, still capped
     assert check.rate_shifts == (RateShift("rot", Decimal(50), Decimal(30)),)
     assert check.difference == 0  # the rate changed but Skatteverket pays the same
+    assert rate_change_notice(3, check).endswith(
+        f"Skatteverket betalar ändå 100{NBSP}000{NBSP}kr, som fakturan drog av."
+    )
 
 
 def test_a_cap_that_changes_with_the_payment_date_counts_even_at_the_same_rate() -> None:

@@ -296,7 +296,7 @@ def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayme
     """What the payment import tells the user when the payment date changed the reduction (no personnummer)."""
     which = f"Faktura {invoice_number}" if invoice_number is not None else "Fakturan"
     paid = f"{which} betalades {check.payment_date.isoformat()}"
-    rates = _rates_text(check.rate_shifts, "då")
+    rates = _rates_text(check.rate_shifts)
     head = f"{paid}, {rates}." if rates else f"{paid}, då andra tak för skattereduktionen gäller."
     allowed = _kronor(check.at_payment.total)
     if check.difference > 0:
@@ -304,6 +304,8 @@ def rate_change_notice(invoice_number: int | str | None, check: DeductionAtPayme
             f"{head} Skatteverket betalar högst {allowed}; "
             f"fakturera kunden mellanskillnaden {_kronor(check.difference)}."
         )
+    if check.difference == 0:
+        return f"{head} Skatteverket betalar ändå {allowed}, som fakturan drog av."
     return (
         f"{head} Skatteverket medger {_kronor(-check.difference)} mer än fakturan drog av; "
         "kreditera kunden det om du begär mer."
@@ -362,9 +364,9 @@ def backdated_warning(check: DeductionAtPayment) -> str | None:
     return text
 
 
-def _rates_text(shifts: Sequence[RateShift], lead: str) -> str:
+def _rates_text(shifts: Sequence[RateShift]) -> str:
     return ", ".join(
-        f"{lead} {shift.label} är {_percent(shift.paid_percent)} (fakturan: {_percent(shift.invoiced_percent)})"
+        f"då {shift.label} är {_percent(shift.paid_percent)} (fakturan: {_percent(shift.invoiced_percent)})"
         for shift in shifts
     )
 
