@@ -65,7 +65,7 @@ class PaymentImportDeviation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # number_mismatch, unknown_invoice
+    kind: Mapped[str] = mapped_column(String(20))  # number_mismatch, unknown_invoice, husavdrag_rate (DeviationKind)
     visma_id: Mapped[str] = mapped_column(String(VISMA_ID_LENGTH))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     visma_invoice_number: Mapped[int | None] = mapped_column(Integer)

@@ -12,6 +12,7 @@ from fakturabro.bootstrap import build
 from fakturabro.domain.errors import Conflict, NotFound
 from fakturabro.invoicing.companies import find_company
 from fakturabro.sync.payments import service
+from fakturabro.sync.payments.plan import DeviationKind
 from fakturabro.visma.errors import VismaError
 
 app = typer.Typer(help="Betalningar: importera från Visma eEkonomi.", no_args_is_help=True)
@@ -63,13 +64,20 @@ def deviations_command(company: CompanyOption) -> None:
         table.add_column(column)
     for row in found:
         table.add_row(
-            row.kind,
+            _kind_label(row.kind),
             str(row.visma_invoice_number or ""),
             str(row.our_invoice_number or ""),
             str(row.amount or ""),
             row.detail,
         )
     console.print(table)
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return DeviationKind(kind).label
+    except ValueError:  # a kind written by a newer version
+        return kind
 
 
 def register(root: typer.Typer) -> None:

@@ -39,6 +39,18 @@ class DeviationKind(StrEnum):
     UNKNOWN_INVOICE = "unknown_invoice"
     HUSAVDRAG_AT_PAYMENT = "husavdrag_rate"  # the payment date gives another husavdrag than the invoice's
 
+    @property
+    def label(self) -> str:
+        """The kind as the user reads it (CLI tables)."""
+        return _DEVIATION_LABELS[self]
+
+
+_DEVIATION_LABELS = {
+    DeviationKind.NUMBER_MISMATCH: "Olika fakturanummer",
+    DeviationKind.UNKNOWN_INVOICE: "Okänd faktura",
+    DeviationKind.HUSAVDRAG_AT_PAYMENT: "Husavdrag vid betalning",
+}
+
 
 VERIFIKATION_MODE = "verifikation"
 
