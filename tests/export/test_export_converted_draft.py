@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fakturabro.sync.export import workflow
+from fakturabro.sync.export import steps, workflow
 
 from .conftest import Connections
 from .export_helpers import ExportApi, money
@@ -73,3 +73,31 @@ def test_a_draft_converted_after_a_lost_answer_is_adopted_as_the_booked_invoice(
     assert api.wait_link(invoice["id"]) == "linked"
     (link,) = api.visma_list("/partnerresourcelinks", f"ResourceId eq '{booked['Id']}'")
     assert link["ResourceType"] == 3  # customer invoice
+
+
+def test_a_recorded_draft_converted_before_the_export_finished_is_read_back_as_the_booked_invoice(
+    api: ExportApi,
+) -> None:
+    """A run that recorded its draft and then stopped (crash, a retry of the attempt) reads the document back on
+    the next run; if the user converted the draft in the meantime, the booked invoice is adopted, not a 404."""
+    invoice = api.approve(api.company_customer(), [LABOUR, MATERIAL])
+    export = api.wait_exported(invoice["id"], states={"exported"})
+    assert export.visma_document_type == "draft"
+    converted = api.visma.post(f"/customerinvoicedrafts/{export.visma_id}/convert", json={})
+    assert converted.status_code == 201, converted.text
+    booked = converted.json()
+
+    deps = workflow.current_deps()
+    assert export.visma_customer_id is not None
+    again = steps.send_document(deps, export.company_id, invoice["id"], "draft", export.visma_customer_id, [])
+
+    assert (again.visma_id, again.document_type, again.invoice_number) == (
+        booked["Id"],
+        "invoice",
+        booked["InvoiceNumber"],
+    )
+    assert again.totals.total == money(invoice["totals"]["total"])
+    recorded = api.export_of(invoice["id"])
+    assert recorded is not None
+    assert (recorded.visma_id, recorded.visma_document_type) == (booked["Id"], "invoice")
+    assert len(api.visma_list("/customerinvoices", f"ContractNumber eq 'fakturabro-{invoice['number']}'")) == 1

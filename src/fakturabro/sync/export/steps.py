@@ -51,7 +51,13 @@ from fakturabro.sync.export.planner import (
 )
 from fakturabro.visma import mapping
 from fakturabro.visma.client import VismaClient, odata_string
-from fakturabro.visma.errors import VismaConflict, VismaError, VismaUnavailable, VismaValidationError
+from fakturabro.visma.errors import (
+    VismaConflict,
+    VismaError,
+    VismaNotFound,
+    VismaUnavailable,
+    VismaValidationError,
+)
 from fakturabro.visma.models import (
     ArticleAccountCoding,
     CustomerInvoice,
@@ -573,7 +579,7 @@ def send_document(
         assert row is not None
         known_id, document_type, in_flight_at = row.visma_id, row.visma_document_type, row.in_flight_at
     if known_id is not None:
-        return _read_back(client, known_id, document_type or DRAFT_MODE)
+        return _recorded_document(deps, client, invoice, mode, known_id, document_type or DRAFT_MODE)
     if in_flight_at is not None:
         found = _find_by_marker(client, mode, invoice.number, marker)
         if found is not None:
@@ -598,6 +604,24 @@ def send_document(
         raise
     _record_document(deps, invoice_id, sent)
     return sent
+
+
+def _recorded_document(
+    deps: ExportDeps, client: VismaClient, invoice: mapping.InvoiceToExport, mode: str, visma_id: str, kind: str
+) -> SentDocument:
+    """The document recorded by an earlier run, read back. A recorded draft the user has since converted in Visma
+    (which deletes the draft) is found by our marker among the booked invoices and recorded instead; a draft that
+    is simply gone (deleted by the user) is reported, never created again behind the user's back."""
+    try:
+        return _read_back(client, visma_id, kind)
+    except VismaNotFound:
+        if kind != DRAFT_MODE:
+            raise
+        found = _find_by_marker(client, mode, invoice.number, mapping.marker_for(invoice.number))
+        if found is None:
+            raise
+    _record_document(deps, invoice.invoice_id, found)
+    return found
 
 
 def _clear_in_flight(deps: ExportDeps, invoice_id: int) -> None:
