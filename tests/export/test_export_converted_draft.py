@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from fakturabro.sync.export import steps, workflow
+from fakturabro.sync.export.planner import explain_refusal
+from fakturabro.visma.errors import VismaNotFound
 
 from .conftest import Connections
 from .export_helpers import ExportApi, money
@@ -101,3 +103,25 @@ def test_a_recorded_draft_converted_before_the_export_finished_is_read_back_as_t
     assert recorded is not None
     assert (recorded.visma_id, recorded.visma_document_type) == (booked["Id"], "invoice")
     assert len(api.visma_list("/customerinvoices", f"ContractNumber eq 'fakturabro-{invoice['number']}'")) == 1
+
+
+def test_a_recorded_draft_deleted_in_visma_is_reported_and_the_next_run_creates_it_anew(api: ExportApi) -> None:
+    """Gone without a trace of our marker: the run stops with Visma's 404 explained and forgets the document, so
+    the user's "export again" (a new run of the same step) creates one new draft, never two."""
+    invoice = api.approve(api.company_customer(), [LABOUR])
+    export = api.wait_exported(invoice["id"], states={"exported"})
+    assert api.visma.delete(f"/customerinvoicedrafts/{export.visma_id}").status_code in (200, 204)
+    deps = workflow.current_deps()
+    assert export.visma_customer_id is not None
+
+    with pytest.raises(VismaNotFound) as gone:
+        steps.send_document(deps, export.company_id, invoice["id"], "draft", export.visma_customer_id, [])
+    assert "finns inte längre i Visma" in explain_refusal(gone.value)
+    forgotten = api.export_of(invoice["id"])
+    assert forgotten is not None
+    assert forgotten.visma_id is None
+
+    article_ids = steps.resolve_articles(deps, export.company_id, invoice["id"])
+    again = steps.send_document(deps, export.company_id, invoice["id"], "draft", export.visma_customer_id, article_ids)
+    (draft,) = api.visma_list("/customerinvoicedrafts", f"ContractNumber eq 'fakturabro-{invoice['number']}'")
+    assert again.visma_id == draft["Id"] != export.visma_id

@@ -28,7 +28,7 @@ from fakturabro.sync.export.planner import (
     totals_difference,
 )
 from fakturabro.visma import mapping
-from fakturabro.visma.errors import VismaValidationError
+from fakturabro.visma.errors import VismaNotFound, VismaValidationError
 from fakturabro.visma.models import ArticleAccountCoding
 
 D = Decimal
@@ -309,3 +309,11 @@ def test_the_article_cache_is_read_only_for_the_numbers_the_rows_can_use() -> No
     claim = HusavdragClaim(HusavdragKind.RUT, persons=(HusavdragPerson("197001011234", D(1)),))
     with_claim = dataclasses.replace(content, husavdrag=claim)
     assert _article_numbers_wanted(with_claim) == {"9000", "MINUBA-ROTRUT", "X-9", "MINUBA-ROTRUT-6"}
+
+
+def test_a_document_gone_from_visma_is_explained_not_called_invalid_content() -> None:
+    error = VismaNotFound("not found", status=404, error_id="e-404")
+    text = explain_refusal(error)
+    assert "finns inte längre i Visma" in text
+    assert "godtogs inte" not in text
+    assert "ErrorId e-404" in text

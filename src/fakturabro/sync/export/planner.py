@@ -162,6 +162,11 @@ def _hint(error: VismaError, text: str) -> str:
             'Integrationen är inte aktiverad i Visma. Aktivera "Visma Integration" under Appar och integrationer '
             "i Visma eEkonomi."
         )
+    if error.status == 404:
+        return (
+            "dokumentet eller kunden som exporten byggde på finns inte längre i Visma (borttaget där?). Välj "
+            '"Exportera igen" om fakturan ska skickas på nytt.'
+        )
     if error.error_code == 4002 or "mandatory" in lowered or "required" in lowered:
         return "ett obligatoriskt fält saknas (ofta kundens postnummer eller ort)."
     if "reverse" in lowered or "omvänd" in lowered:

@@ -610,18 +610,26 @@ def _recorded_document(
     deps: ExportDeps, client: VismaClient, invoice: mapping.InvoiceToExport, mode: str, visma_id: str, kind: str
 ) -> SentDocument:
     """The document recorded by an earlier run, read back. A recorded draft the user has since converted in Visma
-    (which deletes the draft) is found by our marker among the booked invoices and recorded instead; a draft that
-    is simply gone (deleted by the user) is reported, never created again behind the user's back."""
+    (which deletes the draft) is found by our marker among the booked invoices and recorded instead. A document
+    that is simply gone (deleted by the user in Visma) is forgotten and reported: never created again behind the
+    user's back, but the user's "export again" then creates it anew."""
     try:
         return _read_back(client, visma_id, kind)
     except VismaNotFound:
-        if kind != DRAFT_MODE:
-            raise
         found = _find_by_marker(client, mode, invoice.number, mapping.marker_for(invoice.number))
         if found is None:
+            _forget_document(deps, invoice.invoice_id)
             raise
     _record_document(deps, invoice.invoice_id, found)
     return found
+
+
+def _forget_document(deps: ExportDeps, invoice_id: int) -> None:
+    with deps.db.transaction() as session:
+        row = session.get(InvoiceExport, invoice_id)
+        assert row is not None
+        row.visma_id = row.visma_document_type = row.visma_invoice_number = row.visma_link_id = None
+        row.in_flight_at = None
 
 
 def _clear_in_flight(deps: ExportDeps, invoice_id: int) -> None:
