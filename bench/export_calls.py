@@ -75,6 +75,7 @@ RATE_LIMIT = int(os.environ.get("FAKTURABRO_BENCH_RATE_LIMIT", "0"))
 PROFILE = os.environ.get("FAKTURABRO_BENCH_PROFILE")
 PACING = os.environ.get("FAKTURABRO_BENCH_PACING", "1") != "0"
 ROUND_LATENCY_MS = int(os.environ.get("FAKTURABRO_BENCH_ROUND_LATENCY_MS", "0"))
+POLLING_SECONDS = float(os.environ.get("FAKTURABRO_BENCH_POLLING_S", "0.05"))  # DBOS queue polling (production 0.2)
 
 
 def cpu_seconds() -> float:
@@ -97,19 +98,20 @@ class Sandbox:
 
 @contextmanager
 def profiled(path: str | None) -> Iterator[None]:
-    """cProfile in every thread started from here on (DBOS's workers) and this one; one merged file at the end."""
+    """cProfile (CPU time of each thread) in every thread started from here on (DBOS's workers) and this one; one
+    merged file at the end."""
     if not path:
         yield
         return
     profilers: list[cProfile.Profile] = []
 
     def start_in_thread(*_args: object) -> None:  # the first event in a new thread: profile it from here on
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)
         profilers.append(profiler)
         profiler.enable()
 
     threading.setprofile(start_in_thread)
-    main_profiler = cProfile.Profile()
+    main_profiler = cProfile.Profile(time.thread_time)
     main_profiler.enable()
     try:
         yield
@@ -173,7 +175,7 @@ def main() -> None:
             return visma
 
         deps = ExportDeps(db=container.db, client_for=client_for, mode_for=lambda _c: "draft", link_back=LINK_BACK)
-        runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False)
+        runtime.launch(settings, deps, polling_interval_sec=POLLING_SECONDS, schedule_pending=False)
         buyers = [
             customers.create_customer(
                 container.db,
@@ -190,7 +192,7 @@ def main() -> None:
                 control.put("/faults", json={"latency_ms": ROUND_LATENCY_MS})
             print(
                 f"pacing {'on (582/min per endpoint)' if PACING else 'off'}, sandbox latency {ROUND_LATENCY_MS} ms, "
-                f"parallel lane {runtime.PER_COMPANY_CONCURRENCY} per company"
+                f"parallel lane {runtime.PER_COMPANY_CONCURRENCY} per company, queue polling {POLLING_SECONDS} s"
             )
             for label in ("first export (new customers)", "steady state (known customers, articles cached)"):
                 control.delete("/requests")

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import httpx
 import pytest
 from dbos import DBOS
+from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
+from fakturabro.bootstrap import Container
 from fakturabro.store.export_models import VismaCustomerLink
 from fakturabro.sync import runtime
 from fakturabro.sync.export import steps, workflow
 from fakturabro.sync.export.planner import ExportLane, RowArticles, choose_lane
 
+from .conftest import Connections
 from .export_helpers import ADDRESS, ExportApi
 
 LABOUR = {"text": "Arbete", "quantity": "2", "unit_price": "500", "kind": "labour"}
@@ -154,6 +158,23 @@ def test_parallel_exports_of_one_new_customer_create_it_once(api: ExportApi) -> 
     _export_all(api, invoices)
     assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
     assert len(api.visma_list("/articles", "Number eq 'MINUBA'")) == 1
+
+
+@pytest.mark.usefixtures("stale_routing")
+def test_hand_overs_of_several_companies_at_once_all_finish(
+    api: ExportApi, app_client: TestClient, export_container: Container, control: httpx.Client, connections: Connections
+) -> None:
+    """Each waiting parallel export holds a thread until its serial child is done: with more waiting than DBOS's
+    default thread pool holds (6 on two cores), the children would never start."""
+    companies = [api] + [ExportApi.connected(app_client, export_container, control, connections) for _ in range(2)]
+    invoices = []
+    for company in companies:
+        customer = company.created("/customers", {"name": "Kund Ny Parallell", **ADDRESS})
+        invoices += [(company, company.approve(customer, [LABOUR])) for _ in range(4)]
+
+    for company, invoice in invoices:
+        assert company.wait_exported(invoice["id"], timeout=120, states={"exported"}).state == "exported"
+    assert sum(_handed_over(company, invoice["id"]) for company, invoice in invoices) >= len(companies)
 
 
 def _handed_over(api: ExportApi, invoice_id: int) -> bool:

@@ -45,6 +45,11 @@ PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONC
 # endpoints, retries included), and any limit at or under the paced rate caps a bulk export below Visma's ceiling.
 # The token buckets (`sync/pacing_db.py`) pace every call per endpoint, shared by all workers through the database.
 WORKER_CONCURRENCY = 8
+# Threads for this process's workflows. DBOS's default is Python's (cpu count + 4: 6 on two cores), fewer than the
+# queues' worker concurrencies together (serial 8 + parallel 8 + links + imports), and a parallel export handed
+# over to the serial lane holds its thread while it waits for that child: with too few threads the children could
+# never start.
+EXECUTOR_THREADS = 64
 PENDING_SCHEDULE = "fakturabro-export-pending"
 
 
@@ -63,6 +68,7 @@ def dbos_config(settings: Settings, *, executor_id: str | None = None) -> DBOSCo
         "log_level": os.environ.get("FAKTURABRO_DBOS_LOG_LEVEL", "WARNING"),
         "application_version": "fakturabro-export-1",
         "notification_listener_polling_interval_sec": 0.1,
+        "max_executor_threads": EXECUTOR_THREADS,
     }
     if executor_id:
         config["executor_id"] = executor_id
