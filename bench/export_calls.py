@@ -21,7 +21,7 @@ per-endpoint limit on, for the bulk-export-under-the-real-limit figure.
 The Visma client paces its calls like production (`sync.pacing_db.pacer_for`: 582 a minute per endpoint);
 ``FAKTURABRO_BENCH_PACING=0`` turns that off to measure our own overhead alone. ``FAKTURABRO_BENCH_ROUND_LATENCY_MS``
 gives every sandbox answer that latency during both rounds (Visma answers in 100–300 ms), and
-``FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY`` (default 4) sets the parallel lane. Each round says how many exports
+``FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY`` (default 8) sets the parallel lane. Each round says how many exports
 ran in which lane (routed at enqueue time; "handed over" = a parallel export that had to create something).
 
     FAKTURABRO_BENCH_INVOICES=1000 FAKTURABRO_BENCH_CUSTOMERS=200 FAKTURABRO_BENCH_SANDBOX=process \

@@ -44,7 +44,7 @@ ENVIRONMENT_ONLY = [
     ("FAKTURABRO_DBOS_LOG_LEVEL", "`WARNING`", "Log level of DBOS Transact (the durable background work)."),
     (
         "FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY",
-        "`4`",
+        "`8`",
         "Exports of one company running at once in the parallel lane (customer known, articles cached), across "
         "all workers; exports that may create a customer or article run one at a time. Set the same value in "
         "every process. Visma's rate limit, not this, bounds a company's speed (docs/EXPORT.md).",

@@ -37,14 +37,15 @@ from fakturabro.visma.client import VismaClient
 log = structlog.get_logger("fakturabro.sync.runtime")
 
 APP_NAME = "fakturabro"
-# Parallel-lane exports per company at once: with Visma's 100–300 ms per call, 4 keep the document endpoint at its
-# paced rate (about 10 a second); more only wait on the pacer.
-PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY", "4"))
+# Parallel-lane exports per company at once. An export takes Visma's 100–300 ms for its POST plus ~250–350 ms of
+# ours (transactions, DBOS's step records) on a loaded machine, so 4 at once gave 8.5 a second at 100 ms latency
+# (docs/BENCHMARKS.md) and 8 keep the document endpoint at its paced rate (9.7 a second); more only wait on the pacer.
+PER_COMPANY_CONCURRENCY = int(os.environ.get("FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY", "8"))
 # No DBOS limiter on the export queues (there was one of 500 starts a minute): a limiter counts workflow starts,
 # not calls, so it cannot keep an endpoint under Visma's limit (an export makes one to eight calls on different
 # endpoints, retries included), and any limit at or under the paced rate caps a bulk export below Visma's ceiling.
 # The token buckets (`sync/pacing_db.py`) pace every call per endpoint, shared by all workers through the database.
-WORKER_CONCURRENCY = 8
+WORKER_CONCURRENCY = 16  # per queue and worker: room for other companies while one company's bulk export runs
 # Threads for this process's workflows. DBOS's default is Python's (cpu count + 4: 6 on two cores), fewer than the
 # queues' worker concurrencies together (serial 8 + parallel 8 + links + imports), and a parallel export handed
 # over to the serial lane holds its thread while it waits for that child: with too few threads the children could
