@@ -84,7 +84,8 @@ def launch(
     polling_interval_sec: float = 0.2,
     schedule_pending: bool = True,
 ) -> None:
-    """Configure the export, start DBOS (recovering workflows a dead process left) and register the queue."""
+    """Configure the export, start DBOS (recovering workflows a dead process left) and register the queues (the two
+    export lanes, the links)."""
     workflow.configure(deps)
     payment_schedule.configure(payment_schedule.deps_from_export(deps))
     DBOS(config=dbos_config(settings, executor_id=executor_id))
