@@ -1,0 +1,122 @@
+"""`fakturabro payments …`: the deviations a person must look at, and an import refused without a connection."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fakturabro.bootstrap import build
+from fakturabro.cli import app
+from fakturabro.settings import Settings
+from fakturabro.store.payment_repository import PaymentImportRepository
+from fakturabro.store.payment_sync_models import PaymentImportDeviation
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A migrated database with two companies: Elfirman i Lund AB (id 1) and Rör AB (id 2)."""
+    monkeypatch.setenv("FAKTURABRO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps the table's cells at the terminal's width
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in (["db", "upgrade"], ["company", "create", "Elfirman i Lund AB"], ["company", "create", "Rör AB"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+def _record_deviation(company_id: int, *, kind: str, visma_id: str, detail: str, amount: str) -> None:
+    container = build(Settings())
+    try:
+        now = container.db.clock()
+        with container.db.transaction() as session:
+            PaymentImportRepository(session, company_id).add(
+                PaymentImportDeviation(
+                    company_id=company_id,
+                    kind=kind,
+                    visma_id=visma_id,
+                    visma_invoice_number=1042,
+                    our_invoice_number=42,
+                    amount=Decimal(amount),
+                    detail=detail,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    finally:
+        container.close()
+
+
+def test_deviations_of_an_unknown_company_exit_1_with_a_swedish_message(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["payments", "deviations", "--company", "Finns inte AB"])
+
+    assert result.exit_code == 1
+    assert "Företaget Finns inte AB finns inte" in result.output
+    assert "Avvikelser från importen" not in result.output
+
+
+def test_deviations_list_the_companys_findings_with_the_kind_as_the_user_reads_it(runner: CliRunner) -> None:
+    _record_deviation(
+        1,
+        kind="number_mismatch",
+        visma_id="3f1c0a5e-0000-4000-8000-000000000001",
+        detail="Visma numrerade fakturan 1042, vår faktura har nummer 42.",
+        amount="1250.00",
+    )
+    _record_deviation(
+        2,
+        kind="unknown_invoice",
+        visma_id="3f1c0a5e-0000-4000-8000-000000000002",
+        detail="Rör AB:s avvikelse",
+        amount="99.00",
+    )
+
+    by_name = runner.invoke(app, ["payments", "deviations", "--company", "Elfirman i Lund AB"])
+    by_id = runner.invoke(app, ["payments", "deviations", "-c", "1"])
+
+    assert by_name.exit_code == 0, by_name.output
+    assert by_id.output == by_name.output
+    assert "Avvikelser från importen" in by_name.output
+    assert "Olika fakturanummer" in by_name.output
+    assert "number_mismatch" not in by_name.output
+    assert "Visma numrerade fakturan 1042, vår faktura har nummer 42." in by_name.output
+    assert "1042" in by_name.output and "1250.00" in by_name.output
+    assert "Rör AB:s avvikelse" not in by_name.output  # another company's finding
+    assert "Okänd faktura" not in by_name.output
+
+
+def test_a_kind_this_version_does_not_know_is_shown_as_stored(runner: CliRunner) -> None:
+    _record_deviation(1, kind="from_the_future", visma_id="v-1", detail="Något nytt.", amount="1.00")
+
+    result = runner.invoke(app, ["payments", "deviations", "--company", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert "from_the_future" in result.output and "Något nytt." in result.output
+
+
+def test_a_company_without_deviations_gets_an_empty_table(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["payments", "deviations", "--company", "Rör AB"])
+
+    assert result.exit_code == 0, result.output
+    assert "Avvikelser från importen" in result.output
+    assert "Olika fakturanummer" not in result.output
+
+
+def test_import_without_a_visma_connection_is_refused_in_swedish(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["payments", "import", "--company", "Elfirman i Lund AB"])
+
+    assert result.exit_code == 1
+    assert "Företaget är inte kopplat till Visma eEkonomi." in result.output
+    assert "Import av betalningar" not in result.output  # no result table
+
+
+def test_import_for_an_unknown_company_exits_1(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["payments", "import", "--company", "99"])
+
+    assert result.exit_code == 1
+    assert "Företaget 99 finns inte" in result.output
+    assert "Import av betalningar" not in result.output
