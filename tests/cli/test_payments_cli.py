@@ -84,7 +84,8 @@ def test_deviations_list_the_companys_findings_with_the_kind_as_the_user_reads_i
     assert "Olika fakturanummer" in by_name.output
     assert "number_mismatch" not in by_name.output
     assert "Visma numrerade fakturan 1042, vår faktura har nummer 42." in by_name.output
-    assert "1042" in by_name.output and "1250.00" in by_name.output
+    assert "1042" in by_name.output
+    assert "1250.00" in by_name.output
     assert "Rör AB:s avvikelse" not in by_name.output  # another company's finding
     assert "Okänd faktura" not in by_name.output
 
@@ -95,7 +96,8 @@ def test_a_kind_this_version_does_not_know_is_shown_as_stored(runner: CliRunner)
     result = runner.invoke(app, ["payments", "deviations", "--company", "1"])
 
     assert result.exit_code == 0, result.output
-    assert "from_the_future" in result.output and "Något nytt." in result.output
+    assert "from_the_future" in result.output
+    assert "Något nytt." in result.output
 
 
 def test_a_company_without_deviations_gets_an_empty_table(runner: CliRunner) -> None:
