@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import build
 from fakturabro.cli import app
+from fakturabro.sandbox.testing import live_sandbox
 from fakturabro.settings import Settings
 from fakturabro.store.payment_repository import PaymentImportRepository
 from fakturabro.store.payment_sync_models import PaymentImportDeviation
+from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
 
 
 @pytest.fixture
@@ -122,3 +127,47 @@ def test_import_for_an_unknown_company_exits_1(runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert "Företaget 99 finns inte" in result.output
     assert "Import av betalningar" not in result.output
+
+
+@pytest.fixture
+def connected_sandbox(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Elfirman i Lund AB (id 1) connected to a fresh sandbox's Visma company; yields the sandbox's address."""
+    with live_sandbox(None) as sandbox:
+        base = sandbox.base_url
+        monkeypatch.setenv("VISMA_AUTH_URL", f"{base}/connect/authorize")
+        monkeypatch.setenv("VISMA_TOKEN_URL", f"{base}/connect/token")
+        monkeypatch.setenv("VISMA_API_BASE_URL", f"{base}/v2")
+        httpx.put(f"{base}/_sandbox/faults", json={"rate_limit_per_minute": 0}, timeout=10).raise_for_status()
+        settings = Settings()
+        container = build(settings)
+        try:
+            setup = VismaSetup.from_settings(settings)
+            activate(container.db, 1)
+            url = start_connect(container.db, setup, 1)
+            answer = httpx.post(f"{base}/_sandbox/authorize", json={"url": url}, timeout=10)
+            callback = {
+                key: values[0] for key, values in parse_qs(urlsplit(answer.json()["redirect_url"]).query).items()
+            }
+            complete_connect(container.db, setup, state=callback["state"], code=callback["code"])
+        finally:
+            container.close()
+        yield base
+
+
+def test_import_of_a_connected_company_prints_what_it_registered(runner: CliRunner, connected_sandbox: str) -> None:
+    result = runner.invoke(app, ["payments", "import", "--company", "Elfirman i Lund AB"])
+
+    assert result.exit_code == 0, result.output
+    assert "Import av betalningar från Visma" in result.output
+    for column in ("Betalda", "Delbetalda", "Nya avvikelser", "Anrop till Visma"):
+        assert column in result.output
+
+
+def test_import_when_visma_fails_exits_2_with_a_swedish_message(runner: CliRunner, connected_sandbox: str) -> None:
+    httpx.put(f"{connected_sandbox}/_sandbox/faults", json={"error_rate": 1.0}, timeout=10).raise_for_status()
+
+    result = runner.invoke(app, ["payments", "import", "--company", "1"])
+
+    assert result.exit_code == 2
+    assert "Visma eEkonomi svarade inte som väntat" in result.output
+    assert "Import av betalningar från Visma" not in result.output
