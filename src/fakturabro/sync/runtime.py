@@ -52,6 +52,7 @@ WORKER_CONCURRENCY = 16  # per queue and worker: room for other companies while 
 # never start.
 EXECUTOR_THREADS = 64
 PENDING_SCHEDULE = "fakturabro-export-pending"
+SHUTDOWN_GRACE_SECONDS = 5  # within the 30 s a service manager gives a stopping process (docs/DEPLOYMENT.md)
 
 
 def system_database_url(settings: Settings) -> str:
@@ -108,8 +109,13 @@ def launch(
     log.info("dbos.launched", system_database=system_database_url(settings).split("@")[-1])
 
 
-def shutdown() -> None:
-    DBOS.destroy(workflow_completion_timeout_sec=0)
+def shutdown(grace_seconds: int = SHUTDOWN_GRACE_SECONDS) -> None:
+    """Stop taking work, let the workflows running here finish for up to ``grace_seconds``, then stop DBOS.
+
+    A workflow still running after the grace (sleeping out a retry's backoff, say) is cut at its next step: it
+    stays pending and is resumed from its last recorded step when this executor id starts again, and DBOS logs
+    that step's failure. The grace spares that to the steps in flight, which take well under a second."""
+    DBOS.destroy(workflow_completion_timeout_sec=grace_seconds)
 
 
 def wait_for(invoice_id: int, generation: int = 1) -> str | None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import structlog
 from dbos import DBOS
 from dbos._enqueue_options import EnqueueOptions
+from dbos._error import DBOSException
 from sqlalchemy import or_, select
 
 from fakturabro.store.export_models import LINK_PENDING, LINKABLE_DOCUMENTS, InvoiceExport
@@ -114,6 +115,10 @@ def link_invoice(company_id: int, invoice_id: int) -> str:
             message = "Inte kopplad till Visma eEkonomi; länken skapas när företaget är kopplat igen."
             _record(invoice_id, "not_connected", message, None, False)
             return LinkState.PENDING
+        except DBOSException:
+            # DBOS itself, not the link: shut down under the step, say. Not a bug of the link to record (recording
+            # would fail too): the workflow stays pending and is resumed from its last recorded step.
+            raise
         except Exception as error:  # noqa: BLE001 - recorded, and logged loudly: a bug must not pass silently
             log.exception("link.unexpected_error", invoice_id=invoice_id)
             _record(invoice_id, "bug", f"Oväntat fel när länken skapades ({type(error).__name__}).", None, True)
