@@ -27,6 +27,7 @@ from typing import TypeVar
 import structlog
 from dbos import DBOS
 from dbos._enqueue_options import EnqueueOptions
+from dbos._error import DBOSException
 from sqlalchemy import select
 
 from fakturabro.domain.invoice import InvoiceStatus
@@ -224,6 +225,10 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
                 return _stop(invoice_id, step, _classify(error, mismatch))
             _record(invoice_id, ExportState.EXPORTING, step, "retry", _retry_message(error), error)
             DBOS.sleep(_delay(deps, error, attempt, _jitter()))
+        except DBOSException:
+            # DBOS itself (shut down under the step, say), not the export: nothing to record (recording would fail
+            # too); the workflow stays pending and resumes from its last recorded step.
+            raise
         except Exception as error:  # noqa: BLE001 - classified and recorded; a bug is logged loudly in _classify
             return _stop(invoice_id, step, _classify(error, mismatch))
     message = "Visma svarar inte just nu. Exporten försöker igen automatiskt."
