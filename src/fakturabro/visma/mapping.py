@@ -33,6 +33,7 @@ from fakturabro.visma.models import (
     Article,
     ArticleAccountCoding,
     Customer,
+    CustomerInvoice,
     CustomerInvoiceDraft,
     CustomerInvoiceDraftRow,
     CustomerLedgerItemWithVoucher,
@@ -501,6 +502,19 @@ def draft_totals(draft: CustomerInvoiceDraft) -> DocumentTotals:
         husavdrag=to_ore(draft.rot_reduced_invoicing_amount or ZERO),
         row_vat_percent=tuple(_fraction_percent(row.vat_rate) for row in rows),
         customer_is_private_person=draft.customer_is_private_person,
+    )
+
+
+def invoice_totals(invoice: CustomerInvoice) -> DocumentTotals:
+    """The totals of a booked customer invoice (a draft converted in Visma), read like a draft's."""
+    rows = [row for row in invoice.rows if not row.is_text_row]
+    return DocumentTotals(
+        total=to_ore(invoice.total_amount or ZERO),
+        vat=to_ore(invoice.total_vat_amount or ZERO),
+        rounding=to_ore(invoice.total_roundings or ZERO),
+        husavdrag=to_ore(invoice.rot_reduced_invoicing_amount or ZERO),
+        row_vat_percent=tuple(_fraction_percent(row.vat_rate) for row in rows),
+        customer_is_private_person=invoice.customer_is_private_person,
     )
 
 

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import customer_kind
 from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
-from fakturabro.domain.money import ZERO, to_ore
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
 from fakturabro.store.database import Database
@@ -708,24 +707,8 @@ def _find_by_marker(client: VismaClient, mode: str, number: int, marker: str) ->
 def _invoice_sent(invoice: CustomerInvoice) -> SentDocument:
     """A booked invoice converted from our draft: its id, the number Visma gave it and its totals."""
     assert invoice.id is not None
-    rows = [row for row in invoice.rows if not row.is_text_row]
-    totals = mapping.DocumentTotals(
-        total=to_ore(invoice.total_amount or ZERO),
-        vat=to_ore(invoice.total_vat_amount or ZERO),
-        rounding=to_ore(invoice.total_roundings or ZERO),
-        husavdrag=to_ore(invoice.rot_reduced_invoicing_amount or ZERO),
-        row_vat_percent=tuple(_percent(row.vat_rate) for row in rows),
-        customer_is_private_person=invoice.customer_is_private_person,
-    )
-    ids = tuple(str(row.article_id) if row.article_id else None for row in rows)
-    return SentDocument(str(invoice.id), INVOICE_DOCUMENT, invoice.invoice_number, totals, ids)
-
-
-def _percent(rate: Decimal | None) -> Decimal | None:
-    """Visma's row VAT rate (a fraction, 0.25) as a percentage, like the draft's rows are read."""
-    if rate is None:
-        return None
-    return (rate * 100 if abs(rate) <= 1 else rate).normalize()
+    ids = tuple(str(row.article_id) if row.article_id else None for row in invoice.rows if not row.is_text_row)
+    return SentDocument(str(invoice.id), INVOICE_DOCUMENT, invoice.invoice_number, mapping.invoice_totals(invoice), ids)
 
 
 def _read_back(client: VismaClient, visma_id: str, document_type: str) -> SentDocument:
