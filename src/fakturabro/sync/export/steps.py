@@ -226,20 +226,31 @@ def record(
         row.error = message if state != ExportState.EXPORTED else row.error
         row.error_id = error_id
         row.updated_at = deps.db.clock()
-        session.add(
-            InvoiceExportLog(
-                invoice_id=invoice_id,
-                company_id=row.company_id,
-                generation=row.generation,
-                attempt=row.attempts,
-                step=step,
-                outcome=outcome,
-                message=message,
-                error_id=error_id,
-                http_status=http_status,
-                at=deps.db.clock(),
-            )
-        )
+        session.add(_log_entry(deps, row, step, outcome, message, error_id, http_status))
+
+
+def _log_entry(
+    deps: ExportDeps,
+    row: InvoiceExport,
+    step: str,
+    outcome: str,
+    message: str | None,
+    error_id: str | None = None,
+    http_status: int | None = None,
+) -> InvoiceExportLog:
+    """One line of the export log, for the attempt and generation the export row is at."""
+    return InvoiceExportLog(
+        invoice_id=row.invoice_id,
+        company_id=row.company_id,
+        generation=row.generation,
+        attempt=row.attempts,
+        step=step,
+        outcome=outcome,
+        message=message,
+        error_id=error_id,
+        http_status=http_status,
+        at=deps.db.clock(),
+    )
 
 
 # --- customer -------------------------------------------------------------------------------------------------
@@ -805,20 +816,7 @@ def record_link(
         assert row is not None
         if refused or link_id is not None:
             row.visma_link_id = LINK_REFUSED if refused else link_id
-        session.add(
-            InvoiceExportLog(
-                invoice_id=invoice_id,
-                company_id=row.company_id,
-                generation=row.generation,
-                attempt=row.attempts,
-                step="link_back",
-                outcome=outcome,
-                message=message,
-                error_id=error_id,
-                http_status=http_status,
-                at=deps.db.clock(),
-            )
-        )
+        session.add(_log_entry(deps, row, "link_back", outcome, message, error_id, http_status))
 
 
 def finish(
@@ -850,18 +848,7 @@ def finish(
         row.error = warning
         row.error_id = None
         row.exported_at = row.updated_at = deps.db.clock()
-        session.add(
-            InvoiceExportLog(
-                invoice_id=invoice_id,
-                company_id=company_id,
-                generation=row.generation,
-                attempt=row.attempts,
-                step="finish",
-                outcome="exported" if difference is None else "totals_differ",
-                message=warning,
-                at=deps.db.clock(),
-            )
-        )
+        session.add(_log_entry(deps, row, "finish", "exported" if difference is None else "totals_differ", warning))
     return difference
 
 
