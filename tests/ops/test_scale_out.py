@@ -34,6 +34,7 @@ from .serving import Processes, connect_through_the_sandbox, free_port, metric, 
 
 INVOICES = int(os.environ.get("SCALE_OUT_INVOICES", "60"))
 DEADLINE_SECONDS = 60 + INVOICES * 2.0
+WORKER_STARTED = "fakturabro worker kör"  # printed by a worker once it has started
 
 
 @pytest.fixture
@@ -165,11 +166,23 @@ def _kill_midway_and_finish(cluster: Cluster, victim: str) -> dict[int, int]:
     _wait_until(cluster, max(1, INVOICES // 5), started)
     cluster.processes.kill(victim)
     assert _exported(cluster) < INVOICES, "everything was exported before the kill: raise SCALE_OUT_INVOICES"
+    starts_before = cluster.processes.log(victim).count(WORKER_STARTED)
     cluster.processes.start(victim)
     if victim == "web":
         cluster.processes.wait_healthy("web", cluster.url)
     _wait_until(cluster, INVOICES, started)
+    if victim != "web":  # the other worker may finish first: the graceful stop below must meet a started worker
+        _wait_for_start(cluster, victim, starts_before + 1)
     return approved
+
+
+def _wait_for_start(cluster: Cluster, worker: str, starts: int, timeout: float = 60.0) -> None:
+    """The worker's log (appended to across restarts) shows its ``starts``-th start-up line."""
+    deadline = time.monotonic() + timeout
+    while cluster.processes.log(worker).count(WORKER_STARTED) < starts:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{worker} did not start again:\n{cluster.processes.log(worker)[-3000:]}")
+        time.sleep(0.2)
 
 
 def _assert_exactly_once_and_metrics_agree(cluster: Cluster, approved: dict[int, int]) -> None:
