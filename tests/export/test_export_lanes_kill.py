@@ -131,7 +131,8 @@ def test_worker_kills_in_the_parallel_lane_never_duplicate_or_lose_an_invoice(
         try:
             for name in ("w1", "w2"):
                 workers.start(name)  # a starting worker enqueues whatever is not exported yet
-            _wait_exported(lanes_side, [invoice_id for invoice_id, _, _ in warm_up], timeout=120)
+            # First exports run one at a time per company, and CI starts both workers under coverage: be patient.
+            _wait_exported(lanes_side, [invoice_id for invoice_id, _, _ in warm_up], timeout=240)
 
             approved = _approve(lanes_side, company_id, numbers, INVOICES)
             faults = {
