@@ -171,19 +171,30 @@ def export_row(session: Session, invoice_id: int) -> InvoiceExport | None:
 
 
 def ensure_export_row(session: Session, company_id: int, invoice_id: int, now: datetime) -> InvoiceExport:
+    """The invoice's export row, locked. Two processes may start the same never-exported invoice at once (a worker's
+    pick-up and `export pending`): ``FOR UPDATE`` locks no missing row, so the insert yields to a concurrent one
+    (no unique violation) and both then read the one row under its lock."""
     row = session.get(InvoiceExport, invoice_id, with_for_update=True)
-    if row is None:
-        row = InvoiceExport(
-            invoice_id=invoice_id,
-            company_id=company_id,
-            state=ExportState.WAITING,
-            generation=1,
-            attempts=0,
-            updated_at=now,
-        )
-        session.add(row)
-        session.flush()
+    if row is not None:
+        return row
+    values = {
+        "invoice_id": invoice_id,
+        "company_id": company_id,
+        "state": ExportState.WAITING,
+        "generation": 1,
+        "attempts": 0,
+        "updated_at": now,
+    }
+    session.execute(_insert_unless_present(session).values(**values).on_conflict_do_nothing())
+    row = session.get(InvoiceExport, invoice_id, with_for_update=True, populate_existing=True)
+    assert row is not None  # inserted just now, or by the concurrent transaction we waited for
     return row
+
+
+def _insert_unless_present(session: Session) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(InvoiceExport)
+    return sqlite.insert(InvoiceExport)
 
 
 @dataclass(frozen=True)
