@@ -26,7 +26,7 @@ LINKABLE_DOCUMENTS = ("draft", "invoice")  # Visma's link resource types have no
 
 class InvoiceExport(Base):
     """Where one invoice stands in its export: ``waiting``, ``exporting``, ``exported``, ``failed``,
-    ``needs_reconnect``."""
+    ``needs_reconnect``, ``needs_attention`` (its customer in Visma contradicts ours: a reconciliation finding)."""
 
     __tablename__ = "invoice_exports"
 
@@ -78,6 +78,9 @@ class VismaCustomerLink(Base):
     visma_customer_id: Mapped[str] = mapped_column(String(UUID_LENGTH))
     is_private_person: Mapped[bool] = mapped_column(Boolean)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when Visma changed the linked customer so that it no longer agrees with ours (Swedish, numbers masked):
+    # the export stops as `needs_attention` with it until the user resolves the finding.
+    contradiction: Mapped[str | None] = mapped_column(Text)
 
 
 class VismaArticleCache(Base):
@@ -107,6 +110,9 @@ class VismaCompanyCache(Base):
     unit_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
     codings: Mapped[str | None] = mapped_column(Text)  # JSON list of ArticleAccountCoding as Visma sent them
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Linked customers Visma changed since this cursor are compared with ours again (steps.recheck_linked_customers).
+    customers_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    customers_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
