@@ -21,7 +21,8 @@ UUID_LENGTH = 36
 LINK_PENDING = "pending"  # asked for, or its POST may have landed unseen (looked up by ResourceId first)
 LINK_REFUSED = "refused"  # Visma refused it (the export log says why); the export still counts as done
 LINK_OFF = "off"  # FAKTURABRO_VISMA_LINK_BACK=0 when the invoice was exported
-LINKABLE_DOCUMENTS = ("draft", "invoice")  # Visma's link resource types have no ledger item
+LINKABLE_DOCUMENTS = ("draft", "invoice")
+RESOLVE_PATH = "/settings/integrations/visma/reconciliation"  # Visma's link resource types have no ledger item
 
 
 class InvoiceExport(Base):
@@ -131,6 +132,8 @@ def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
         "totals_difference": row.totals_difference,
         "exported_at": row.exported_at.isoformat() if row.exported_at else None,
         "link": link_state(row),
+        # Where the user resolves what stopped a `needs_attention` export (the reconciliation page).
+        "resolve_url": RESOLVE_PATH if row.state == "needs_attention" else None,
     }
 
 
