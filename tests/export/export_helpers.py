@@ -24,7 +24,7 @@ ORG_NUMBER = "556036-0793"
 VAT_NUMBER = "SE556036079301"
 BRF_ORG = "769606-2392"
 ADDRESS = {"address_line1": "Storgatan 1", "postal_code": "41101", "city": "Göteborg"}
-FINAL_STATES = {"exported", "failed", "needs_reconnect", "waiting"}
+FINAL_STATES = {"exported", "failed", "needs_reconnect", "waiting", "needs_attention"}
 LINK_DONE = frozenset({"linked", "refused", "off"})
 
 

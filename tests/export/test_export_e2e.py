@@ -25,7 +25,8 @@ def test_a_new_private_customer_and_its_invoice_arrive_as_a_draft(api: ExportApi
 
 
 def test_an_existing_customer_is_used_and_not_created_again(api: ExportApi) -> None:
-    customer = api.private_customer(customer_number="1001", name="Anna A.")  # the seeded "Anna Andersson"
+    # The seeded "Anna Andersson": Visma has no personnummer for her, so name and postal code identify her.
+    customer = api.private_customer(customer_number="1001", name="Anna Andersson", postal_code="413 01")
     first = api.approve(customer, [LABOUR])
     second = api.approve(customer, [MATERIAL])
 

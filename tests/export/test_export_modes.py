@@ -60,8 +60,11 @@ def test_verifikation_mode_refuses_husavdrag_in_swedish(api: ExportApi) -> None:
 
 
 def test_a_customer_of_the_other_type_in_visma_is_diagnosed(api: ExportApi) -> None:
-    # 1002 is a company in Visma (seeded); ours has no org number, so it is a private person here.
-    customer = api.private_customer(customer_number="1002", name="Byggbolaget i Väst")
+    # 1002 is a company in Visma (seeded); ours has no org number, so it is a private person here. Same name and
+    # postal code and no identity number here: the same customer, of the other type.
+    customer = api.private_customer(
+        customer_number="1002", name="Byggbolaget i Väst", personal_number=None, postal_code="42130"
+    )
     api.set_visma_settings(UsesReverseConstructionVat=True)  # the seeded company customer has reverse charge on
     plain = api.approve(customer, [LABOUR])
     labour = LABOUR | {"house_work_type": "bygg"}

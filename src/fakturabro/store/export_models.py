@@ -21,12 +21,13 @@ UUID_LENGTH = 36
 LINK_PENDING = "pending"  # asked for, or its POST may have landed unseen (looked up by ResourceId first)
 LINK_REFUSED = "refused"  # Visma refused it (the export log says why); the export still counts as done
 LINK_OFF = "off"  # FAKTURABRO_VISMA_LINK_BACK=0 when the invoice was exported
-LINKABLE_DOCUMENTS = ("draft", "invoice")  # Visma's link resource types have no ledger item
+LINKABLE_DOCUMENTS = ("draft", "invoice")
+RESOLVE_PATH = "/settings/integrations/visma/reconciliation"  # Visma's link resource types have no ledger item
 
 
 class InvoiceExport(Base):
     """Where one invoice stands in its export: ``waiting``, ``exporting``, ``exported``, ``failed``,
-    ``needs_reconnect``."""
+    ``needs_reconnect``, ``needs_attention`` (its customer in Visma contradicts ours: a reconciliation finding)."""
 
     __tablename__ = "invoice_exports"
 
@@ -78,6 +79,9 @@ class VismaCustomerLink(Base):
     visma_customer_id: Mapped[str] = mapped_column(String(UUID_LENGTH))
     is_private_person: Mapped[bool] = mapped_column(Boolean)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when Visma changed the linked customer so that it no longer agrees with ours (Swedish, numbers masked):
+    # the export stops as `needs_attention` with it until the user resolves the finding.
+    contradiction: Mapped[str | None] = mapped_column(Text)
 
 
 class VismaArticleCache(Base):
@@ -107,6 +111,9 @@ class VismaCompanyCache(Base):
     unit_id: Mapped[str | None] = mapped_column(String(UUID_LENGTH))
     codings: Mapped[str | None] = mapped_column(Text)  # JSON list of ArticleAccountCoding as Visma sent them
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Linked customers Visma changed since this cursor are compared with ours again (steps.recheck_linked_customers).
+    customers_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    customers_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
@@ -125,6 +132,8 @@ def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:
         "totals_difference": row.totals_difference,
         "exported_at": row.exported_at.isoformat() if row.exported_at else None,
         "link": link_state(row),
+        # Where the user resolves what stopped a `needs_attention` export (the reconciliation page).
+        "resolve_url": RESOLVE_PATH if row.state == "needs_attention" else None,
     }
 
 

@@ -101,3 +101,13 @@ def check_command(company: CompanyOption) -> None:
     if not result.ok:
         raise typer.Exit(1)
     console.print("[green]Allt är klart för export till Visma eEkonomi.[/green]")
+
+
+@app.command("reconcile")
+def reconcile_command(company: CompanyOption) -> None:
+    """Reconcile with the Visma company's books now (customers, articles, numbering, settings) and show the
+    findings. Exit code 0: nothing to resolve, 1: findings to resolve (on the page or through the API), 2: no working
+    connection or Visma unreachable."""
+    from fakturabro.sync.reconciliation.cli import run_and_report
+
+    raise typer.Exit(run_and_report(Console(), company))

@@ -32,6 +32,7 @@ from fakturabro.sync.export import link_workflow, workflow
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.pacing_db import pacer_for
 from fakturabro.sync.payments import schedule as payment_schedule
+from fakturabro.sync.reconciliation import run as reconciliation
 from fakturabro.visma.client import VismaClient
 
 log = structlog.get_logger("fakturabro.sync.runtime")
@@ -100,6 +101,7 @@ def launch(
             on_conflict="always_update",  # also drops the limiter an older release stored with the serial queue
         )
     link_workflow.register(polling_interval_sec=polling_interval_sec, sweep=schedule_pending)
+    reconciliation.register(polling_interval_sec=polling_interval_sec)
     if schedule_pending and DBOS.get_schedule(PENDING_SCHEDULE) is None:
         DBOS.create_schedule(
             schedule_name=PENDING_SCHEDULE, workflow_fn=workflow.export_pending_scheduled, schedule="0 * * * * *"

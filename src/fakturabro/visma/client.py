@@ -310,6 +310,20 @@ class VismaClient:
         params = {"$filter": odata_filter} if odata_filter else None
         return self.list_all("/customers", Customer, params=params)
 
+    def customer_pages(self, *, changed_since: datetime | None = None) -> Iterator[Page[Customer]]:
+        """The customers page by page (a company may have tens of thousands), or those changed after
+        ``changed_since`` (by ``ChangedUtc``, filtered here again as `list_articles` does)."""
+        if changed_since is None:
+            yield from self.pages("/customers", Customer)
+            return
+        params = {"$filter": f"ChangedUtc gt {odata_string(utc_timestamp(changed_since))}"}
+        for page in self.pages("/customers", Customer, params=params):
+            changed = [c for c in page.items if c.changed_utc is None or c.changed_utc > changed_since]
+            yield Page(items=changed, meta=page.meta)
+
+    def article_pages(self) -> Iterator[Page[Article]]:
+        return self.pages("/articles", Article)
+
     def find_customer_by_number(self, customer_number: str) -> Customer | None:
         listing = self.list_customers(odata_filter=f"CustomerNumber eq {odata_string(customer_number)}")
         # Compare again here: a server that ignores or loosens the filter must not hand us the wrong customer.

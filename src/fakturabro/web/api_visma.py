@@ -123,6 +123,9 @@ def _check_after_connect(container: ContainerDep, company_id: int, setup: VismaS
         preflight.run_check(container, company_id, "connect", setup=setup)
     except VismaError as exc:  # the connection is made; the check can be run again from the page
         log.warning("visma.preflight.after_connect_failed", company_id=company_id, error=type(exc).__name__)
+    from fakturabro.web.reconciliation import start_after_connect  # it imports this module
+
+    start_after_connect(company_id)  # the reconciliation with the company's books, in the background
 
 
 # --- REST -----------------------------------------------------------------------------------------------------

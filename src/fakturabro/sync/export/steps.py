@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fakturabro.domain.customer import customer_kind
+from fakturabro.domain.customer import CustomerKind, customer_kind
+from fakturabro.domain.customer_identity import describe, numbers_contradict, same_customer
 from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
@@ -38,6 +39,7 @@ from fakturabro.store.export_models import (
     VismaCompanyCache,
     VismaCustomerLink,
 )
+from fakturabro.store.reconciliation_repository import article_fallbacks, resolved_customer_numbers
 from fakturabro.sync.export.planner import (
     CreateCustomer,
     ExportLane,
@@ -48,6 +50,8 @@ from fakturabro.sync.export.planner import (
     plan_customer,
     totals_difference,
 )
+from fakturabro.sync.reconciliation.facts import our_identity, visma_identity
+from fakturabro.sync.reconciliation.planner import collision_message
 from fakturabro.visma import mapping
 from fakturabro.visma.client import VismaClient, odata_string
 from fakturabro.visma.errors import (
@@ -59,6 +63,7 @@ from fakturabro.visma.errors import (
 )
 from fakturabro.visma.models import (
     ArticleAccountCoding,
+    Customer,
     CustomerInvoice,
     CustomerInvoiceDraft,
     CustomerLedgerItem,
@@ -77,6 +82,7 @@ class ExportState:
     EXPORTED = "exported"
     FAILED = "failed"
     NEEDS_RECONNECT = "needs_reconnect"
+    NEEDS_ATTENTION = "needs_attention"  # the customer in Visma contradicts ours: waits for the user's resolution
 
 
 DRAFT_MODE = "draft"
@@ -104,6 +110,8 @@ class ExportDeps:
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 60.0
     accounts: mapping.LedgerAccounts = field(default_factory=mapping.LedgerAccounts)
+    # How often an export reads the customers Visma changed, to re-check linked ones against ours.
+    customer_recheck_seconds: float = 60.0
 
 
 # --- reading the invoice ------------------------------------------------------------------------------------
@@ -280,26 +288,47 @@ class CreateNeeded(Exception):  # noqa: N818 - a hand-over, not a failure
     lane. Only a message argument, so DBOS can pickle it into the step's record."""
 
 
+class NeedsAttention(Exception):  # noqa: N818 - a state the user resolves, not a failure
+    """The Visma customer the export would book on contradicts ours (another identity under our number, or a
+    linked customer Visma changed since). The invoice stops as ``needs_attention`` with this Swedish message
+    (identity numbers masked); the company's other invoices go on. Only a message argument, so DBOS can pickle it."""
+
+
+RESOLVE_HINT = "Lös det under Inställningar → Visma → Avstämning (/settings/integrations/visma/reconciliation)."
+
+
 def resolve_customer(
     deps: ExportDeps, company_id: int, invoice_id: int, *, may_create: bool = True
 ) -> ResolvedCustomer:
     """The Visma customer of the invoice's customer: linked before (no call), found by number, or created.
+
+    A customer found by number is used only when its identity agrees with ours (`same_customer`); a link is used
+    unless Visma changed the linked customer into someone else since (`recheck_linked_customers`). Either
+    contradiction raises `NeedsAttention`: nothing is booked on a customer that may be another person.
 
     Without ``may_create`` (the parallel lane) only the link is used: an unlinked customer raises `CreateNeeded`
     before any call, so the lookup, the create and the new link row happen in the serial lane alone."""
     with deps.db.transaction() as session:
         customer = _invoice(session, company_id, invoice_id).customer
         customer_id = customer.id
-        link = session.get(VismaCustomerLink, (company_id, customer_id))
-        if link is not None:  # the steady state: no call, and no need to read the whole invoice
-            ours = _customer(customer)
-            mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
-            return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
+        linked = session.get(VismaCustomerLink, (company_id, customer_id)) is not None
+    if linked:
+        recheck_linked_customers(deps, company_id)
+        with deps.db.transaction() as session:
+            link = session.get(VismaCustomerLink, (company_id, customer_id))
+            if link is not None:  # the steady state: at most the throttled re-check above
+                if link.contradiction:
+                    raise NeedsAttention(f"{link.contradiction} {RESOLVE_HINT}")
+                ours = _customer(link_customer(session, customer_id))
+                mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
+                return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
     if not may_create:
         raise CreateNeeded(f"customer {customer_id} of company {company_id} is not linked to Visma")
     ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
+    if found is not None:
+        _check_identity(deps, customer_id, found)
     action = plan_customer(
         ours.number,
         ours.kind,
@@ -316,6 +345,7 @@ def resolve_customer(
             created_meanwhile = client.find_customer_by_number(ours.number)
             if created_meanwhile is None:
                 raise
+            _check_identity(deps, customer_id, created_meanwhile)
             created = created_meanwhile
         assert created.id is not None
         resolved = ResolvedCustomer(
@@ -337,6 +367,76 @@ def resolve_customer(
                 )
             )
     return resolved
+
+
+def link_customer(session: Session, customer_id: int) -> models.Customer:
+    customer = session.get(models.Customer, customer_id)
+    assert customer is not None
+    return customer
+
+
+def _check_identity(deps: ExportDeps, customer_id: int, found: Customer) -> None:
+    """Stop unless the Visma customer found under our number is the same customer as ours."""
+    with deps.db.transaction() as session:
+        ours = our_identity(link_customer(session, customer_id), deps.db.cipher.decrypt)
+    theirs = visma_identity(found)
+    if not same_customer(ours, theirs):
+        log.warning("export.customer_contradicts", customer_number=ours.number, visma_id=str(found.id))
+        raise NeedsAttention(f"{collision_message(ours, theirs)} {RESOLVE_HINT}")
+
+
+def recheck_linked_customers(deps: ExportDeps, company_id: int) -> None:
+    """Compare the linked customers Visma changed since the company's cursor with ours again, at most every
+    ``customer_recheck_seconds``; a link whose Visma customer now contradicts ours gets the contradiction's message
+    (the export then stops on it). The first time, every customer is read: links made before this check existed
+    were made by number alone. Visma's clock at the start of the listing becomes the cursor (minus an overlap)."""
+    now = deps.db.clock()
+    with deps.db.transaction() as session:
+        cache = session.get(VismaCompanyCache, company_id)
+        cursor = cache.customers_cursor if cache else None
+        checked = cache.customers_checked_at if cache else None
+    if checked is not None and _aware(now) - _aware(checked) < timedelta(seconds=deps.customer_recheck_seconds):
+        return
+    client = deps.client_for(company_id)
+    since = _aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
+    server_time: datetime | None = None
+    for page in client.customer_pages(changed_since=since):
+        server_time = server_time or page.meta.server_time_utc
+        _recheck_page(deps, company_id, page.items)
+    with deps.db.transaction() as session:
+        cache = _locked_company_cache(session, company_id)
+        cache.customers_cursor = server_time or cache.customers_cursor
+        cache.customers_checked_at = now
+
+
+def _recheck_page(deps: ExportDeps, company_id: int, changed: Sequence[Customer]) -> None:
+    by_id = {str(customer.id): customer for customer in changed if customer.id is not None}
+    if not by_id:
+        return
+    with deps.db.transaction() as session:
+        links = session.scalars(
+            select(VismaCustomerLink).where(
+                VismaCustomerLink.company_id == company_id, VismaCustomerLink.visma_customer_id.in_(sorted(by_id))
+            )
+        ).all()
+        confirmed = resolved_customer_numbers(session, company_id)
+        for link in links:
+            ours = our_identity(link_customer(session, link.customer_id), deps.db.cipher.decrypt)
+            theirs = visma_identity(by_id[link.visma_customer_id])
+            link.is_private_person = theirs.kind is CustomerKind.PRIVATE
+            if ours.number in confirmed:
+                contradicts = numbers_contradict(ours, theirs)  # the user said these are the same customer
+            else:
+                contradicts = not same_customer(ours, theirs)
+            if contradicts and not link.contradiction:
+                log.warning(
+                    "export.linked_customer_changed", customer_number=ours.number, visma_id=link.visma_customer_id
+                )
+                link.contradiction = (
+                    f"Kunden {ours.number} är kopplad till Vismas kund {theirs.number}, som har ändrats i Visma och "
+                    f"inte längre stämmer: {describe(theirs)} där, {describe(ours)} här. Fakturor till kunden "
+                    "exporteras inte förrän du har valt vad som gäller."
+                )
 
 
 # --- company reference data and articles ------------------------------------------------------------------------
@@ -475,6 +575,9 @@ def resolve_articles(
     reference = _company_cache(deps, company_id, client)
     refresh_articles(deps, company_id, client)
     known = _known_articles(deps, company_id, reference.codings, _article_numbers_wanted(invoice.content))
+    with deps.db.transaction() as session:
+        for number in article_fallbacks(session, company_id):  # the user chose the fallback over Visma's article
+            known.pop(number, None)
     plan = mapping.plan_row_articles(invoice.content, known)
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:

@@ -52,7 +52,7 @@ LINK_WORKFLOW = "fakturabro.link_invoice"  # in link_workflow.py
 # from before is pending anywhere, the call can become DBOS.deprecate_patch and later go.
 LINK_LANE_PATCH = "link-lane"
 ACTIVE_WORKFLOW_STATUSES = frozenset({"ENQUEUED", "PENDING", "DELAYED"})
-RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT)
+RESTING_STATES = (ExportState.WAITING, ExportState.FAILED, ExportState.NEEDS_RECONNECT, ExportState.NEEDS_ATTENTION)
 
 _deps: list[ExportDeps] = []
 T = TypeVar("T")
@@ -220,6 +220,9 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
             return ExportState.EXPORTED
         except steps.CreateNeeded:
             return _hand_over(company_id, invoice_id, generation, step)
+        except steps.NeedsAttention as attention:
+            # Raised inside the resolve_customer step, so a recorded workflow's step sequence is unchanged (no patch).
+            return _stop(invoice_id, step, _Stop(ExportState.NEEDS_ATTENTION, "needs_attention", str(attention)))
         except VismaError as error:
             if not error.retriable:
                 return _stop(invoice_id, step, _classify(error, mismatch))
