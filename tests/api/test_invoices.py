@@ -116,7 +116,14 @@ def test_rot_invoice_with_two_persons_in_a_bostadsratt(api: Api) -> None:
     approved = api.post(f"/invoices/{invoice['id']}/approve").json()
     assert approved["status"] == "approved"
     assert approved["totals"] == invoice["totals"]
-    assert approved["house_work"] == invoice["house_work"]
+    assert invoice["house_work"]["claim"] is None  # a draft is not claimed
+    claim = approved["house_work"].pop("claim")
+    assert {k: v for k, v in approved["house_work"].items()} == {
+        k: v for k, v in invoice["house_work"].items() if k != "claim"
+    }
+    assert claim["state"] == "awaiting_payment"
+    assert claim["label"] == "Väntar på betalning"
+    assert claim["source"] == "fakturabro"
 
 
 def test_reverse_charge_invoice_has_no_vat_and_carries_the_legal_text(api: Api) -> None:

@@ -15,6 +15,7 @@ from fakturabro.domain.husavdrag import paid_on_warning, payment_today_warning
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
+from fakturabro.husavdrag.state import claim_state_view
 from fakturabro.invoicing.content import domain_row, stored_content, totals_content
 from fakturabro.invoicing.views import (
     CustomerRef,
@@ -94,7 +95,7 @@ def invoice_view(
         credits_invoice_id=invoice.credits_invoice_id,
         credited_by=list(settled.credit_ids.get(invoice.id, [])),
         rows=[_row_view(row) for row in invoice.rows],
-        house_work=_house_work(invoice, deductions, cipher, mask),
+        house_work=_house_work(session, invoice, deductions, cipher, mask),
         totals=totals,
         paid=paid,
         credited=credited,
@@ -180,7 +181,7 @@ def _row_view(row: models.InvoiceRow) -> RowView:
 
 
 def _house_work(
-    invoice: models.Invoice, deductions: list[Decimal], cipher: PersonalDataCipher, mask: bool
+    session: Transaction, invoice: models.Invoice, deductions: list[Decimal], cipher: PersonalDataCipher, mask: bool
 ) -> HouseWorkView | None:
     if not invoice.house_work_kind:
         return None
@@ -200,6 +201,7 @@ def _house_work(
         property_designation=invoice.property_designation,
         housing_coop_org_number=invoice.housing_coop_org_number,
         apartment_number=invoice.apartment_number,
+        claim=claim_state_view(session, invoice),
     )
 
 

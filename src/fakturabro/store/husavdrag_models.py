@@ -51,6 +51,7 @@ class HusavdragInvoiceClaim(Base):
     reason: Mapped[str | None] = mapped_column(String(NAME_LENGTH * 2))
     visma_status: Mapped[int | None] = mapped_column(Integer)
     back_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    back_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the invoice back is being made
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=400), nullable=True),
         sa.Column("visma_status", sa.Integer(), nullable=True),
         sa.Column("back_invoice_id", sa.Integer(), nullable=True),
+        sa.Column("back_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["back_invoice_id"], ["invoices.id"], name=op.f("fk_husavdrag_invoice_claims_back_invoice_id_invoices")
