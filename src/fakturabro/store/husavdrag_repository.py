@@ -98,6 +98,22 @@ class HusavdragRepository(CompanyScoped):
             query = query.with_for_update(of=HusavdragClaimRecord)
         return self.session.scalar(query)
 
+    def claim_by_name(self, name: str) -> HusavdragClaimRecord | None:
+        query = select(HusavdragClaimRecord).where(
+            HusavdragClaimRecord.company_id == self.company_id, HusavdragClaimRecord.name == name
+        )
+        return self.session.scalar(query)
+
+    def draft_with_reference(self, customer_id: int, reference: str) -> int | None:
+        """A draft of the customer's with ``your_reference``: what an interrupted invoice back left behind."""
+        query = select(Invoice.id).where(
+            Invoice.company_id == self.company_id,
+            Invoice.customer_id == customer_id,
+            Invoice.your_reference == reference,
+            Invoice.status == "draft",
+        )
+        return self.session.scalar(query.order_by(Invoice.id).limit(1))
+
     def claims(self, limit: int = 100, offset: int = 0) -> Sequence[HusavdragClaimRecord]:
         query = select(HusavdragClaimRecord).where(HusavdragClaimRecord.company_id == self.company_id)
         return list(self.session.scalars(query.order_by(HusavdragClaimRecord.id.desc()).limit(limit).offset(offset)))
