@@ -72,7 +72,7 @@ def test_a_partial_refusal_becomes_a_confirmed_invoice_to_the_buyer_for_the_diff
 
 
 def test_a_full_approval_leaves_nothing_to_invoice(api: Api) -> None:
-    invoice, claim = claimed(api)
+    invoice, _ = claimed(api)
     decided = api.post(
         f"/husavdrag/invoices/{invoice['id']}/decision", {"decided_at": "2026-04-20", "approved_amount": "1875"}
     )
