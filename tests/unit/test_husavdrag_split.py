@@ -3,6 +3,7 @@ whole-krona labour the claim file reports for that buyer; the invoice deducts ex
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ def shares(draw: st.DrawFn) -> list[Decimal]:
     count = draw(st.integers(min_value=1, max_value=5))
     cuts = sorted(draw(st.lists(st.integers(1, 9999), min_size=count - 1, max_size=count - 1, unique=True)))
     points = [0, *cuts, 10000]
-    return [Decimal(b - a) / 100 for a, b in zip(points, points[1:], strict=False)]
+    return [Decimal(b - a) / 100 for a, b in itertools.pairwise(points)]
 
 
 @given(
