@@ -15,6 +15,7 @@ from fakturabro.domain.husavdrag import paid_on_warning, payment_today_warning
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
+from fakturabro.husavdrag.overview import cap_warnings
 from fakturabro.husavdrag.state import claim_state_view
 from fakturabro.invoicing.content import domain_row, stored_content, totals_content
 from fakturabro.invoicing.views import (
@@ -104,7 +105,7 @@ def invoice_view(
         approved_at=invoice.approved_at,
         created_at=invoice.created_at,
         export=export_json(session, invoice.id),
-        warnings=_warnings(invoice, payments, today),
+        warnings=_warnings(invoice, payments, today) + _cap_warnings(session, invoice, cipher, deductions, settlements),
     )
 
 
@@ -132,6 +133,20 @@ def _warnings(invoice: models.Invoice, payments: list[PaymentView], today: date 
         return []
     message = payment_today_warning(content, today)
     return [InvoiceWarning(code="husavdrag_rate_today", message=message)] if message else []
+
+
+def _cap_warnings(
+    session: Transaction,
+    invoice: models.Invoice,
+    cipher: PersonalDataCipher,
+    deductions: list[Decimal],
+    settlements: Settlements | None,
+) -> list[InvoiceWarning]:
+    """A draft shown on its own (not in a list: ``settlements`` given) warns before approval when its husavdrag
+    takes a buyer over a yearly cap, given the invoices already made to the buyer."""
+    if settlements is not None:
+        return []
+    return [InvoiceWarning(code="husavdrag_cap", message=m) for m in cap_warnings(session, invoice, cipher, deductions)]
 
 
 def _totals(session: Transaction, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:

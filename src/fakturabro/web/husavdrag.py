@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fakturabro.domain.errors import ValidationFailed
 from fakturabro.domain.husavdrag import HusavdragKind
-from fakturabro.husavdrag import claims, decisions
+from fakturabro.husavdrag import claims, decisions, overview
+from fakturabro.husavdrag.overview import OverviewView
 from fakturabro.husavdrag.views import ClaimableInvoiceView, ClaimStateView, ClaimView, HistoryEntryView
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.invoicing.views import InvoiceView
+from fakturabro.invoicing.views_builder import swedish_today
 from fakturabro.web.deps import CompanyId, ContainerDep, Db
 
 API_PATH = "/api/v1/husavdrag"
@@ -162,3 +164,11 @@ def invoice_back(invoice_id: Id, container: ContainerDep, company_id: CompanyId)
 @router.get("/invoices/{invoice_id}/history")
 def invoice_history(invoice_id: Id, db: Db, company_id: CompanyId) -> list[HistoryEntryView]:
     return decisions.history(db, company_id, invoice_id)
+
+
+@router.get("/overview")
+def husavdrag_overview(
+    db: Db, company_id: CompanyId, year: Annotated[int | None, Query(ge=2021, le=2099)] = None
+) -> OverviewView:
+    """Per buyer the reduction used and left under the year's caps, and the claims by state."""
+    return overview.overview(db, company_id, year or swedish_today(db.clock()).year)
