@@ -80,12 +80,27 @@ class PersonView(BaseModel):
     deduction: MoneyStr
 
 
+class ClaimStateView(BaseModel):
+    """An invoice's husavdrag on its way to Skatteverket's payout (``house_work.claim`` of an invoice)."""
+
+    state: str = Field(description="awaiting_payment | ready | requested | approved | refused")
+    label: str = Field(description="The state in Swedish, as the pages show it")
+    source: str = Field(description="visma (claimed in Visma eEkonomi) | fakturabro (Skatteverket's file from here)")
+    requested_amount: MoneyStr | None
+    approved_amount: MoneyStr | None
+    decided_at: date | None
+    reason: str | None
+    claim_id: int | None = None
+    back_invoice_id: int | None = Field(None, description="The invoice to the buyer for a refused or reduced amount")
+
+
 class HouseWorkView(BaseModel):
     type: str
     persons: list[PersonView]
     property_designation: str | None
     housing_coop_org_number: str | None
     apartment_number: str | None
+    claim: ClaimStateView | None = Field(None, description="Where the husavdrag claim stands (approved invoices)")
 
 
 class VatView(BaseModel):

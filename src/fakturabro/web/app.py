@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
-from fakturabro.web import api, api_visma, errors, ops, pages, payment_import, reconciliation, registers
+from fakturabro.web import api, api_visma, errors, husavdrag, ops, pages, payment_import, reconciliation, registers
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +36,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(payment_import.router)
     app.include_router(registers.router)
     app.include_router(reconciliation.router)
+    app.include_router(husavdrag.router)
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),
