@@ -37,7 +37,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(payment_import.router)
     app.include_router(registers.router)
     app.include_router(reconciliation.router)
-    install_integrator_api(app)  # events, webhooks, tokens, idempotency keys (web/integrator.py)
+    install_integrator_api(app, container)  # events, webhooks, tokens, idempotency keys (web/integrator.py)
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),
