@@ -11,12 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.helpers import Api
 
 from fakturabro.bootstrap import Container
 from fakturabro.store.idempotency_repository import Claimed, claim_key
 from fakturabro.store.integrator_models import IdempotencyKey
-
-from tests.api.helpers import Api
 
 
 def _post(api: Api, path: str, body: Any, key: str, **headers: str) -> httpx.Response:
@@ -125,9 +124,7 @@ def test_an_answer_other_than_success_is_replayed_too(api: Api) -> None:
     ("key", "message"),
     [("x" * 256, "högst 255"), ("", "synliga ASCII"), ("med mellanslag", "synliga ASCII"), ("nyckel-å", "synliga")],
 )
-def test_a_malformed_key_is_refused_and_stores_nothing(
-    api: Api, container: Container, key: str, message: str
-) -> None:
+def test_a_malformed_key_is_refused_and_stores_nothing(api: Api, container: Container, key: str, message: str) -> None:
     answer = api.client.post(
         "/api/v1/customers",
         json={"name": "Anna"},
