@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +23,8 @@ from fakturabro.store.database import utc_now
 from fakturabro.store.integrator_models import Event, EventCursor
 from fakturabro.store.models import Invoice, Payment
 from fakturabro.store.repositories import Transaction
+
+ORE = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,16 @@ def invoice_event_data(invoice: Invoice, **extra: Any) -> dict[str, Any]:
 
 def payment_event_data(payment: Payment) -> dict[str, Any]:
     return {
-        "amount": str(payment.amount),
+        "amount": _amount(payment.amount),
         "payment_date": payment.payment_date.isoformat(),
         "source": payment.source,
         "external_id": payment.external_id,
     }
 
 
-def _amount(value: object) -> str | None:
-    return None if value is None else str(value)
+def _amount(value: Decimal | None) -> str | None:
+    """Kronor with öre, exactly: "200.00" (a whole amount as the invoice shows it)."""
+    return None if value is None else str(value.quantize(ORE))
 
 
 def _take_cursor(session: Transaction, company_id: int) -> int:
