@@ -82,6 +82,7 @@ class WebhookEndpoint(Base):
     state: Mapped[str] = mapped_column(String(20))
     paused_reason: Mapped[str | None] = mapped_column(Text)
     delivered_cursor: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer)  # bumped on resume, so a new delivery workflow starts
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
