@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from fakturabro.bootstrap import Container
-from fakturabro.web import api_events, api_webhooks
+from fakturabro.web import api_events, api_tokens, api_webhooks
 from fakturabro.web.idempotency import IdempotencyKeys
 
 
 def install(app: FastAPI, container: Container) -> None:
     app.include_router(api_events.router)
     app.include_router(api_webhooks.router)
+    app.include_router(api_tokens.router)
     app.add_middleware(IdempotencyKeys, db=container.db)
