@@ -7,10 +7,12 @@ from fastapi import FastAPI
 from fakturabro.bootstrap import Container
 from fakturabro.web import api_events, api_tokens, api_webhooks
 from fakturabro.web.idempotency import IdempotencyKeys
+from fakturabro.web.views import api_access
 
 
 def install(app: FastAPI, container: Container) -> None:
     app.include_router(api_events.router)
     app.include_router(api_webhooks.router)
     app.include_router(api_tokens.router)
+    app.include_router(api_access.router)  # the settings page
     app.add_middleware(IdempotencyKeys, db=container.db)
