@@ -40,6 +40,7 @@ from fakturabro.invoicing.views_builder import invoice_view, load_settlements, s
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.events import record_invoice_event
+from fakturabro.store.external_ids import assign_external_id
 from fakturabro.store.repositories import ArticleRepository, CustomerRepository, InvoiceRepository, Transaction
 from fakturabro.store.series import INVOICE_SERIES, take_next
 
@@ -255,6 +256,7 @@ def _write(
     invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
     invoice.your_reference = data.your_reference
     invoice.our_reference = data.our_reference
+    assign_external_id(session, invoice, data.external_id)
     invoice.reverse_charge = content.reverse_charge
     invoice.updated_at = db.clock()
     invoice.rows = [_stored_row(index, row) for index, row in enumerate(content.rows)]
