@@ -33,6 +33,7 @@ class CreatedToken(BaseModel):
 
 class CustomerView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     customer_number: str
     name: str
     kind: str
@@ -51,6 +52,7 @@ class CustomerView(BaseModel):
 
 class ArticleView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     number: str
     name: str
     unit: str
@@ -142,6 +144,7 @@ class InvoiceWarning(BaseModel):
 
 class InvoiceView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     status: str
     number: int | None
     customer_number: str

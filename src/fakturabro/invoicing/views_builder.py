@@ -76,6 +76,7 @@ def invoice_view(
     customer = invoice.customer
     return InvoiceView(
         id=invoice.id,
+        external_id=invoice.external_id,
         status=invoice.status,
         number=invoice.number,
         customer_number=customer.customer_number,

@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
 from fakturabro.web import api, api_visma, errors, husavdrag, ops, pages, payment_import, reconciliation, registers
+from fakturabro.web.integrator import install as install_integrator_api
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(registers.router)
     app.include_router(reconciliation.router)
     app.include_router(husavdrag.router)
+    install_integrator_api(app, container)  # events, webhooks, tokens, idempotency keys (web/integrator.py)
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),

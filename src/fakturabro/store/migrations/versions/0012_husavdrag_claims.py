@@ -1,7 +1,7 @@
 """Husavdrag claims: claims made in fakturabro, each invoice's claim state and buyers, history, settings.
 
 Revision ID: 0012_husavdrag_claims
-Revises: 0007_reconciliation
+Revises: 0011_integrator_api
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import fakturabro.store.types
 
 revision: str = "0012_husavdrag_claims"
-down_revision: str | None = "0007_reconciliation"
+down_revision: str | None = "0011_integrator_api"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
