@@ -41,6 +41,7 @@ _FIELDS = (
     "personal_number",
     "vat_number",
     "email",
+    "einvoice_address",
     "phone",
     "address_line1",
     "address_line2",

@@ -23,7 +23,7 @@ from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView
 from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, next_value
 from fakturabro.web.deps import ContainerDep, Db
-from fakturabro.web.views import exporting
+from fakturabro.web.views import crediting, exporting
 from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, text
 from fakturabro.web.views.invoice_form import (
@@ -113,6 +113,7 @@ def invoice_page(request: Request, container: ContainerDep, company_id: PageComp
         "export": _badge_info(db, company_id, invoice),
         "history": export_history(db, company_id, invoice_id),
         "just_approved": request.query_params.get("godkand") == "1",
+        "can_credit": crediting.can_be_credited(invoice),
     }
     return render(request, "invoice.html", context)
 
