@@ -83,6 +83,7 @@ def customer_view(customer: Customer, cipher: PersonalDataCipher) -> CustomerVie
         personal_number=cipher.decrypt(encrypted) if encrypted else None,
         vat_number=customer.vat_number,
         email=customer.email,
+        einvoice_address=customer.einvoice_address,
         phone=customer.phone,
         address_line1=customer.address_line1,
         address_line2=customer.address_line2,
@@ -147,6 +148,7 @@ def _apply(customer: Customer, data: CustomerInput, identity: _Identity, cipher:
     customer.personal_number_encrypted = cipher.encrypt(person) if person else None
     customer.vat_number = vat
     customer.email = data.email
+    customer.einvoice_address = data.einvoice_address
     customer.phone = data.phone
     customer.address_line1 = data.address_line1
     customer.address_line2 = data.address_line2

@@ -56,6 +56,7 @@ class CustomerInput(_Input):
     personal_number: OptionalShort = None
     vat_number: OptionalShort = None
     email: Email = None
+    einvoice_address: OptionalShort = None
     phone: OptionalShort = None
     address_line1: OptionalName = None
     address_line2: OptionalName = None
@@ -124,5 +125,17 @@ class PaymentInput(_Input):
     external_id: Annotated[str, Field(max_length=100), Storable] | None = None
 
 
+class CreditRowInput(_Input):
+    """One row of the original to credit: its position (from 0, as in the original's ``rows``) and how much."""
+
+    position: Annotated[int, Field(ge=0, le=499)]
+    quantity: Annotated[Decimal, Field(allow_inf_nan=False, gt=0, decimal_places=3)]
+
+
 class CreditInput(_Input):
+    """What a credit invoice credits: all of the original (``rows`` left out) or the chosen rows and quantities,
+    and why (the credit invoice shows its reason next to the number it credits)."""
+
     approve: bool = False
+    rows: Annotated[list[CreditRowInput], Field(min_length=1, max_length=500)] | None = None
+    reason: Annotated[str, Field(max_length=500), Storable] | None = None

@@ -31,9 +31,9 @@ from fakturabro.domain.invoice import (
     compute_totals,
     validate_invoice,
 )
-from fakturabro.domain.money import ZERO
+from fakturabro.domain.money import ZERO, format_sek
 from fakturabro.invoicing.content import stored_content, totals_content
-from fakturabro.invoicing.inputs import HouseWorkInput, InvoiceInput, RowInput
+from fakturabro.invoicing.inputs import CreditInput, CreditRowInput, HouseWorkInput, InvoiceInput, RowInput
 from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView
 from fakturabro.invoicing.views_builder import invoice_view, load_settlements, swedish_today
@@ -109,7 +109,9 @@ def approve_invoice(
         invoices.flush()
         record_invoice_event(session, invoice, EventType.INVOICE_APPROVED, db.clock())
         if invoice.credits_invoice_id is not None:
-            settle(session, _load(invoices, invoice.credits_invoice_id, for_update=True), db.clock())
+            original = _load(invoices, invoice.credits_invoice_id, for_update=True)
+            _ensure_not_over_credited(invoices, original, invoice, db)
+            settle(session, original, db.clock())
         view = invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
     callbacks = tuple(on_approved)
     for callback in callbacks:
@@ -123,9 +125,15 @@ def approve_invoice(
 
 
 def credit_invoice(
-    db: Database, company_id: int, invoice_id: int, approve: bool = False, on_approved: Iterable[OnApproved] = ()
+    db: Database,
+    company_id: int,
+    invoice_id: int,
+    approve: bool = False,
+    on_approved: Iterable[OnApproved] = (),
+    choice: CreditInput | None = None,
 ) -> InvoiceView:
-    """A credit invoice with the same rows as the original; approving it settles the original."""
+    """A credit invoice of the original: all its rows, or the rows and quantities ``choice`` names, with the
+    reason it gives; approving it settles the original. Nothing is written when the choice is wrong."""
     with db.transaction() as session:
         invoices = InvoiceRepository(session, company_id)
         original = _original(invoices, invoice_id)
@@ -135,15 +143,66 @@ def credit_invoice(
             customer_id=original.customer_id,
             status=InvoiceStatus.DRAFT.value,
             credits_invoice_id=original.id,
+            credit_reason=(choice.reason or "").strip() or None if choice else None,
             created_at=db.clock(),
         )
         data = _copy_of(original, db)
+        if choice is not None and choice.rows is not None:
+            data = data.model_copy(update={"rows": _chosen_rows(data.rows, choice.rows)})
         _write(session, db, credit, original.customer, data, original)
+        _ensure_not_over_credited(invoices, original, credit, db)
         invoices.add(credit)
         record_invoice_event(session, credit, EventType.INVOICE_CREATED, db.clock())
         credit_id = credit.id
         view = invoice_view(session, credit, db.cipher, today=swedish_today(db.clock()))
     return approve_invoice(db, company_id, credit_id, on_approved) if approve else view
+
+
+def _chosen_rows(rows: Sequence[RowInput], chosen: Sequence[CreditRowInput]) -> list[RowInput]:
+    """The original's rows the user chose, each with the quantity to credit (hours follow the quantity)."""
+    errors = ErrorCollector()
+    picked: list[RowInput] = []
+    seen: set[int] = set()
+    for index, choice in enumerate(chosen):
+        where = ("rows", index, "quantity")
+        if choice.position >= len(rows) or choice.position in seen:
+            errors.add(("rows", index, "position"), "Raden finns inte på fakturan (eller är vald två gånger).", "row")
+            continue
+        seen.add(choice.position)
+        row = rows[choice.position]
+        full = row.quantity or ZERO
+        if choice.quantity > full:
+            errors.add(where, f"Högst {full.normalize():f} kan krediteras på raden ”{row.text}”.", "too_much")
+            continue
+        hours = (
+            None if row.hours is None or not full else (row.hours * choice.quantity / full).quantize(Decimal("0.01"))
+        )
+        picked.append(row.model_copy(update={"quantity": choice.quantity, "hours": hours}))
+    errors.raise_if_any()
+    return picked
+
+
+def _ensure_not_over_credited(
+    invoices: InvoiceRepository, original: models.Invoice, credit: models.Invoice, db: Database
+) -> None:
+    """All credits of an invoice together never take off more than the invoice asked for."""
+    if original.to_pay is None:
+        return
+    invoices.flush()
+    this_credit = -compute_totals(totals_content(invoices.session, credit, db.cipher.decrypt)).to_pay
+    others = [
+        c.to_pay
+        for c in invoices.credits_for([original.id])
+        if c.id != credit.id and c.status != InvoiceStatus.DRAFT.value and c.to_pay is not None
+    ]
+    already = -sum(others, ZERO)
+    if abs(already + this_credit) > abs(original.to_pay):
+        left = format_sek(abs(original.to_pay) - abs(already))
+        raise Conflict(
+            f"Krediteringen är större än det som finns kvar att kreditera på fakturan ({left}).",
+            "over_credited",
+            ("rows",),
+        )
 
 
 def delete_draft(db: Database, company_id: int, invoice_id: int) -> None:

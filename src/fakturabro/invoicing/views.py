@@ -41,6 +41,7 @@ class CustomerView(BaseModel):
     personal_number: str | None
     vat_number: str | None
     email: str | None
+    einvoice_address: str | None = None
     phone: str | None
     address_line1: str | None
     address_line2: str | None
@@ -158,6 +159,8 @@ class InvoiceView(BaseModel):
     buyer_vat_number: str | None
     is_credit: bool
     credits_invoice_id: int | None
+    credits_invoice_number: int | None = None
+    credit_reason: str | None = None
     credited_by: list[int]
     rows: list[RowView]
     house_work: HouseWorkView | None
@@ -170,4 +173,7 @@ class InvoiceView(BaseModel):
     created_at: datetime
     # Filled by the Visma integration once it exists (issue 5); None until then.
     export: dict[str, Any] | None = None
+    # How the invoice is sent (issue 15): None until someone asks to send it.
+    delivery: dict[str, Any] | None = None
+    overdue: bool = False
     warnings: list[InvoiceWarning] = Field(default_factory=list)

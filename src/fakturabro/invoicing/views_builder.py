@@ -31,6 +31,7 @@ from fakturabro.invoicing.views import (
 )
 from fakturabro.store import models
 from fakturabro.store.database import PersonalDataCipher
+from fakturabro.store.delivery_models import delivery_json
 from fakturabro.store.export_models import export_json
 from fakturabro.store.repositories import InvoiceRepository, Transaction
 
@@ -95,6 +96,8 @@ def invoice_view(
         buyer_vat_number=customer.vat_number if invoice.reverse_charge else None,
         is_credit=invoice.credits_invoice_id is not None,
         credits_invoice_id=invoice.credits_invoice_id,
+        credits_invoice_number=_credited_number(session, invoice),
+        credit_reason=invoice.credit_reason,
         credited_by=list(settled.credit_ids.get(invoice.id, [])),
         rows=[_row_view(row) for row in invoice.rows],
         house_work=_house_work(session, invoice, deductions, cipher, mask),
@@ -106,11 +109,23 @@ def invoice_view(
         approved_at=invoice.approved_at,
         created_at=invoice.created_at,
         export=export_json(session, invoice.id),
+        delivery=delivery_json(session, invoice.id),
+        overdue=today is not None and invoice.status in OPEN and invoice.due_date < today,
         warnings=_warnings(invoice, payments, today) + _cap_warnings(session, invoice, cipher, deductions, settlements),
     )
 
 
+def _credited_number(session: Transaction, invoice: models.Invoice) -> int | None:
+    """The number of the invoice a credit invoice credits (the credit names it)."""
+    if invoice.credits_invoice_id is None:
+        return None
+    original = InvoiceRepository(session, invoice.company_id).loaded(invoice.credits_invoice_id)
+    return original.number if original is not None else None
+
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+OPEN = frozenset({InvoiceStatus.APPROVED.value, InvoiceStatus.PARTIALLY_PAID.value})
+"""Approved and not yet settled: such an invoice is overdue once its due date has passed."""
 UNPAID = frozenset({InvoiceStatus.DRAFT.value, InvoiceStatus.APPROVED.value, InvoiceStatus.PARTIALLY_PAID.value})
 
 

@@ -109,6 +109,7 @@ class Customer(Base):
     personal_number_encrypted: Mapped[str | None] = mapped_column(Text)
     vat_number: Mapped[str | None] = mapped_column(String(14))
     email: Mapped[str | None] = mapped_column(String(EMAIL_LENGTH))
+    einvoice_address: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))  # GLN or Peppol id for e-invoices
     phone: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
     address_line1: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     address_line2: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
@@ -156,6 +157,7 @@ class Invoice(Base):
     our_reference: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     credits_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    credit_reason: Mapped[str | None] = mapped_column(Text)  # why a credit invoice credits (shown on it)
     house_work_kind: Mapped[str | None] = mapped_column(String(10))
     property_designation: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))
     housing_coop_org_number: Mapped[str | None] = mapped_column(String(SHORT_LENGTH))

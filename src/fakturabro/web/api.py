@@ -131,7 +131,7 @@ def credit_invoice(
     invoice_id: Id, container: ContainerDep, company_id: CompanyId, body: CreditInput | None = None
 ) -> InvoiceView:
     approve = body.approve if body else False
-    return invoices.credit_invoice(container.db, company_id, invoice_id, approve, container.on_approved)
+    return invoices.credit_invoice(container.db, company_id, invoice_id, approve, container.on_approved, body)
 
 
 @router.post("/invoices/{invoice_id}/export", status_code=202, tags=["export"])

@@ -21,10 +21,11 @@ from fakturabro.domain.identity import (
     normalize_personnummer,
     normalize_vat_number,
 )
-from fakturabro.invoicing import customers
+from fakturabro.invoicing import customers, search
 from fakturabro.invoicing.inputs import MAX_ID, CustomerInput
 from fakturabro.invoicing.views import CustomerView
 from fakturabro.store.database import Database
+from fakturabro.store.invoice_search import InvoiceFilter
 from fakturabro.web.deps import Db
 from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, checked, field_errors, text
@@ -41,6 +42,7 @@ _FIELDS = (
     "personal_number",
     "vat_number",
     "email",
+    "einvoice_address",
     "phone",
     "address_line1",
     "address_line2",
@@ -97,7 +99,24 @@ def _update_customer(request: Request, db: Database, company_id: int, customer_i
         customers.update_customer(db, company_id, customer_id, _input(form))
     except (DomainError, ValidationError) as error:
         return _form(request, customer, _values(form), field_errors(error), status_code=422)
-    return RedirectResponse(f"/customers?sparad={customer_id}", status_code=303)
+    return RedirectResponse(f"/customers/{customer_id}?sparad=1", status_code=303)
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_page(request: Request, db: Db, company_id: PageCompany, customer_id: Id) -> HTMLResponse:
+    """One customer: details, what they still owe (and what of it is overdue), their invoices a page at a time."""
+    customer = customers.get_customer(db, company_id, customer_id)
+    page = request.query_params.get("sida", "1")
+    wanted = InvoiceFilter(customer_id=customer_id)
+    found = search.search_invoices(db, company_id, wanted, int(page) if page.isdigit() and len(page) < 6 else 1)
+    context = {
+        "customer": customer,
+        "found": found,
+        "open": search.open_amounts(db, company_id, customer_id),
+        "filters": {"query": ""},
+        "saved": request.query_params.get("sparad") == "1",
+    }
+    return render(request, "customer.html", context)
 
 
 @router.get("/customers/validate/{field}", response_class=HTMLResponse)

@@ -17,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.errors import DomainError
 from fakturabro.domain.invoice import InvoiceStatus
-from fakturabro.invoicing import articles, customers, invoices
+from fakturabro.invoicing import articles, customers, invoices, search
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView
 from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, next_value
 from fakturabro.web.deps import ContainerDep, Db
-from fakturabro.web.views import exporting
+from fakturabro.web.views import crediting, exporting, invoice_filters
 from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, text
 from fakturabro.web.views.invoice_form import (
@@ -61,17 +61,23 @@ TABS: dict[str, tuple[str, tuple[InvoiceStatus, ...]]] = {
 
 @router.get("/invoices", response_class=HTMLResponse)
 def invoice_list(request: Request, db: Db, company_id: PageCompany, tab: Tab = "alla") -> HTMLResponse:
+    """The list: tabs by status, and the search box and filters (``invoice_filters``), a page at a time."""
     _, statuses = TABS[tab]
-    found: list[InvoiceView] = []
-    if statuses:
-        for status in statuses:
-            found += invoices.list_invoices(db, company_id, status, limit=500)
-        found.sort(key=lambda invoice: invoice.id, reverse=True)
-    else:
-        found = invoices.list_invoices(db, company_id, limit=500)
-    exports = export_states(db, company_id, [i.id for i in found if i.status != InvoiceStatus.DRAFT])
-    context = {"invoices": found, "tab": tab, "tabs": TABS, "exports": exports}
-    return render(request, "invoices.html", context)
+    wanted, problems = invoice_filters.from_query(request.query_params, tuple(s.value for s in statuses))
+    found = search.search_invoices(db, company_id, wanted, invoice_filters.page_number(request.query_params))
+    exports = export_states(db, company_id, [i.id for i in found.invoices if i.status != InvoiceStatus.DRAFT])
+    context = {
+        "invoices": found.invoices,
+        "found": found,
+        "tab": tab,
+        "tabs": TABS,
+        "exports": exports,
+        "filters": invoice_filters.shown(request.query_params, wanted),
+        "filter_problems": problems,
+        "tab_counts": {key: sum(found.by_status.get(s.value, 0) for s in sts) for key, (_, sts) in TABS.items()},
+    }
+    block = "results" if is_htmx(request) else None
+    return render(request, "invoices.html", context, block=block)
 
 
 # --- the draft editor ----------------------------------------------------------------------------------------
@@ -113,6 +119,7 @@ def invoice_page(request: Request, container: ContainerDep, company_id: PageComp
         "export": _badge_info(db, company_id, invoice),
         "history": export_history(db, company_id, invoice_id),
         "just_approved": request.query_params.get("godkand") == "1",
+        "can_credit": crediting.can_be_credited(invoice),
     }
     return render(request, "invoice.html", context)
 
