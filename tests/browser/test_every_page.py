@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from tests.web.conftest import make_settings
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
-from tests.web.conftest import make_settings
 
 from .conftest import ROOT, free_port
 from .walk_book import WalkBook, seed_walk_book
@@ -188,6 +188,7 @@ def test_the_page_reads_well(browser: Browser, walk: Walk, name: str, width: int
     context = open_context(browser, walk, width)
     page = context.new_page()
     response = page.goto(walk.path(PAGES[name]))
-    assert response is not None and response.status == 200, f"{name}: {response and response.status}"
+    assert response is not None
+    assert response.status == 200, f"{name}: {response.status}"
     assert_page_reads_well(page, f"{name}-{width}")
     context.close()

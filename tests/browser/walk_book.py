@@ -120,4 +120,3 @@ def _export_state(container: Container, company_id: int, invoice_id: int, state:
         row.error = error
         row.generation = 1
         row.attempts = 1
-
