@@ -11,6 +11,7 @@ axe-core (MPL-2.0, from the npm registry) is vendored unmodified as ``vendor/axe
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
 
 from .conftest import ROOT, free_port
-from .walk_book import WalkBook, seed_walk_book
+from .walk_book import LONG_EXPORT_ERROR, WalkBook, seed_walk_book
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +52,7 @@ PAGES: dict[str, str] = {
     "faktura-betald": "/invoices/{betald}",
     "faktura-krediterad": "/invoices/{krediterad}",
     "faktura-kreditfaktura": "/invoices/{kreditfaktura}",
+    "faktura-kreditfaktura-rot": "/invoices/{kreditfaktura-rot}",
     "faktura-kreditera": "/invoices/{godkand}/credit",
     "faktura-omvand-moms": "/invoices/{omvand}",
     "faktura-rot": "/invoices/{rot}",
@@ -177,6 +179,11 @@ def assert_page_reads_well(page: Page, name: str) -> None:
     assert overflow <= 0, f"{name} scrolls sideways by {overflow} px"
     narrow = page.evaluate(NARROW_CELLS)
     assert not narrow, f"{name}: cells narrower than their longest word: {narrow[:5]}"
+    text = page.locator("body").inner_text()
+    hyphens = re.findall(r"(?<![\w\-−])-\s?\d[\d\s\u00a0]*(?:,\d+)?", text)
+    assert not hyphens, f"{name}: a hyphen where the minus sign (−) belongs: {hyphens[:5]}"
+    assert "−-" not in text, f"{name}: a doubled minus sign"
+    assert "−−" not in text, f"{name}: a doubled minus sign"
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(AXE_RUN)
     assert not violations, f"{name}: axe-core: {violations}"
@@ -192,3 +199,75 @@ def test_the_page_reads_well(browser: Browser, walk: Walk, name: str, width: int
     assert response.status == 200, f"{name}: {response.status}"
     assert_page_reads_well(page, f"{name}-{width}")
     context.close()
+
+
+# --- the findings of issue 20, one test each ----------------------------------------------------------------
+
+
+def open_page(browser: Browser, walk: Walk, path: str, width: int = 1280) -> Page:
+    page = open_context(browser, walk, width).new_page()
+    page.goto(walk.path(path))
+    return page
+
+
+def test_on_a_phone_the_menu_opens_from_a_button(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices", width=390)
+    menu = page.get_by_role("navigation", name="Huvudmeny")
+    button = page.get_by_role("button", name="Meny")
+    expect(menu).to_be_hidden()
+    header = page.locator(".topbar").bounding_box()
+    assert header is not None
+    assert header["height"] < 60, f"the top bar takes {header['height']} px"
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    menu.get_by_role("link", name="Artiklar").click()
+    expect(page.get_by_role("heading", name="Artiklar")).to_be_visible()
+    page.context.close()
+    desktop = open_page(browser, walk, "/invoices")
+    expect(desktop.get_by_role("navigation", name="Huvudmeny")).to_be_visible()
+    expect(desktop.get_by_role("button", name="Meny")).to_be_hidden()
+    desktop.context.close()
+
+
+def test_a_long_export_reason_is_cut_in_the_list_and_whole_on_the_invoice(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices")
+    invoice = walk.book.invoices["misslyckad"]
+    reason = page.locator(f"#export-{invoice} .export-reason")
+    box = reason.bounding_box()
+    assert box is not None
+    assert box["height"] < 50, "the list shows at most two lines of the reason"
+    page.locator(f"#export-{invoice}").get_by_role("link", name="Visa hela orsaken").click()
+    expect(page.locator(f"#export-{invoice} .export-reason")).to_have_text(LONG_EXPORT_ERROR)
+    page.context.close()
+
+
+def test_no_export_again_while_the_export_waits(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices/{vantar}")
+    expect(page.locator("[data-export-state=waiting]")).to_contain_text("Väntar på export")
+    expect(page.get_by_role("button", name="Exportera igen")).to_have_count(0)
+    page.context.close()
+
+
+def test_a_credit_invoice_reads_as_a_credit(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices/{kreditfaktura}")
+    rows = page.locator("table tbody tr")
+    for amount in rows.locator("td:last-child").all_inner_texts():
+        assert amount.startswith("−"), f"a row of a credit invoice shows {amount}"
+    facts = page.locator("dl.facts").all_inner_texts()
+    assert not any("Förfallodag" in fact or "Att betala" in fact for fact in facts), facts
+    expect(page.locator("dl.facts").get_by_role("link", name=re.compile("faktura \\d+"))).to_be_visible()
+    expect(page.locator("tfoot")).not_to_contain_text("Att betala")
+    page.context.close()
+    rot = open_page(browser, walk, "/invoices/{kreditfaktura-rot}")
+    deduction = rot.locator("tfoot tr", has_text="Preliminär skattereduktion").locator("td")
+    expect(deduction).to_have_text(re.compile(r"^\d[\d\u00a0]*,\d\d\u00a0kr$"))  # given back: no minus at all
+    rot.context.close()
+
+
+def test_reverse_charge_shows_no_vat_rate(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices/{omvand}")
+    table = page.locator(".table-wrap table").first
+    expect(table.locator("tbody")).not_to_contain_text("25 %")
+    expect(table.locator("tfoot")).not_to_contain_text("Moms 25 %")
+    expect(table.locator("tfoot")).to_contain_text("omvänd betalningsskyldighet")
+    page.context.close()

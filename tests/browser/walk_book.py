@@ -59,6 +59,8 @@ def seed_walk_book(container: Container) -> WalkBook:
     _export_state(container, company, found["exporterad"], "exported")
     make("misslyckad", {"customer_number": brf.customer_number, "rows": [labour, material]})
     _export_state(container, company, found["misslyckad"], "failed", LONG_EXPORT_ERROR)
+    make("vantar", {"customer_number": "2002", "rows": [material]})
+    _export_state(container, company, found["vantar"], "waiting")
     paid = make("betald", {"customer_number": "2002", "rows": [material]})
     view = invoices.get_invoice(db, company, paid)
     payments.register_payment(db, company, paid, PaymentInput(amount=Decimal(str(view.remaining))))
@@ -88,6 +90,16 @@ def seed_walk_book(container: Container) -> WalkBook:
             },
         },
     )
+    rot_credited = make(
+        "rot-krediterad",
+        {
+            "customer_number": "1001",
+            "rows": [{**labour, "house_work_type": "el"}],
+            "house_work": {"type": "rot", "persons": [person], "property_designation": "Malmö Möllevången 12:3"},
+        },
+    )
+    credit = invoices.credit_invoice(db, company, rot_credited, approve=True, choice=CreditInput(approve=True))
+    found["kreditfaktura-rot"] = credit.id
     cleaning = {"text": "Storstädning", "kind": "labour", "quantity": "4", "hours": "4", "unit": "tim"}
     make(
         "rut",
