@@ -169,7 +169,7 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     page.get_by_role("link", name="Import/Export").click()
     screenshot(page, "12-import-export")
     page.get_by_role("button", name="Importera betalningar").click()
-    expect(page.get_by_text("1 fakturor betalda")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("1 faktura betald")).to_be_visible(timeout=30_000)
     screenshot(page, "13-betalningar-importerade")
 
     page.get_by_role("link", name="Se betalade fakturor").click()

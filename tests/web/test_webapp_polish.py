@@ -1,0 +1,35 @@
+"""Issue 20's findings that a request shows without a browser: each test failed on the main of the time."""
+
+from __future__ import annotations
+
+from fakturabro.bootstrap import Container
+from fakturabro.invoicing.articles import create_article
+from fakturabro.invoicing.inputs import ArticleInput
+
+from .conftest import User
+
+
+def test_the_favicon_answers_and_every_page_links_it(user: User) -> None:
+    icon = user.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in icon.text
+    assert '<link rel="icon" href="/static/favicon.svg"' in user.get("/invoices").text
+    assert user.get("/static/favicon.svg").status_code == 200
+
+
+def test_the_register_preview_counts_changes_and_names_both_sides_of_a_conflict(
+    user: User, web_container: Container
+) -> None:
+    for number, name, price in (("1", "Skruv", "2.50"), ("3", "Mutter", "1.00")):
+        create_article(web_container.db, user.company.id, ArticleInput(number=number, name=name, unit_price=price))
+    lines = ["Artikelnummer;Benämning;Enhet;Pris;Moms", "1;Träskruv;st;2,50;25", "3;Mutter;st;1,25;25"]
+    upload = {"file": ("priser.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}
+    page = user.client.post(
+        "/registers/articles/preview", data={"csrf": user.csrf("/registers/articles")}, files=upload
+    )
+    assert page.status_code == 200, page.text
+    assert "built-in method" not in page.text
+    assert "1 ändras" in page.text
+    assert "1 konflikt<" in page.text
+    assert "Samma nummer men annat namn: här ”Skruv”, nytt ”Träskruv”." in page.text
