@@ -33,3 +33,10 @@ def test_the_register_preview_counts_changes_and_names_both_sides_of_a_conflict(
     assert "1 ändras" in page.text
     assert "1 konflikt<" in page.text
     assert "Samma nummer men annat namn: här ”Skruv”, nytt ”Träskruv”." in page.text
+
+
+def test_the_fallback_articles_carry_the_products_name(user: User) -> None:
+    page = user.get("/articles").text
+    assert "”fakturabro”" in page
+    assert "”fakturabro ROT/RUT”" in page
+    assert "Minuba" not in page
