@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing.articles import create_article
-from fakturabro.invoicing.inputs import ArticleInput
+from fakturabro.invoicing.customers import create_customer
+from fakturabro.invoicing.inputs import ArticleInput, CustomerInput
 
 from .conftest import User
 
@@ -40,3 +41,17 @@ def test_the_fallback_articles_carry_the_products_name(user: User) -> None:
     assert "”fakturabro”" in page
     assert "”fakturabro ROT/RUT”" in page
     assert "Minuba" not in page
+
+
+def test_new_customers_are_numbered_after_the_register_and_listed_by_number(
+    user: User, web_container: Container
+) -> None:
+    db, company = web_container.db, user.company.id
+    for number, name in (("2002", "Kontorshotellet"), ("999", "Gamla kunden"), ("1001", "Anna")):
+        create_customer(db, company, CustomerInput(customer_number=number, name=name))
+    first = create_customer(db, company, CustomerInput(name="Ny kund"))
+    second = create_customer(db, company, CustomerInput(name="Nästa kund"))
+    assert (first.customer_number, second.customer_number) == ("2003", "2004")
+    page = user.get("/customers").text
+    names = ["Gamla kunden", "Anna", "Kontorshotellet", "Ny kund", "Nästa kund"]
+    assert [page.index(f">{name}<") for name in names] == sorted(page.index(f">{name}<") for name in names)

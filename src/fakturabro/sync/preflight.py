@@ -10,8 +10,8 @@ the "Visma Integration" app must be Activated; omvänd byggmoms, prices excl. VA
 "Fakturerar husarbete" and grön teknik must be switched on when our invoices use them; Visma numbers invoices
 itself, so its next invoice number must equal ours; rows without an identical article number land on the
 fallback articles ("fakturabro", "fakturabro ROT/RUT" unless configured); a customer with an org number is a
-company, one without is a
-private person, and a customer that exists in Visma with the other type gets the wrong VAT treatment.
+company, one without is a private person, and a customer that exists in Visma with the other type gets the
+wrong VAT treatment.
 """
 
 from __future__ import annotations
