@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fakturabro.bootstrap import Container
+from decimal import Decimal
+from pathlib import Path
+
+from fakturabro.bootstrap import Container, build
+from fakturabro.demo import seed_demo
+from fakturabro.invoicing import invoices
 from fakturabro.invoicing.articles import create_article
 from fakturabro.invoicing.customers import create_customer
-from fakturabro.invoicing.inputs import ArticleInput, CustomerInput
+from fakturabro.invoicing.inputs import ArticleInput, CustomerInput, InvoiceInput
+from fakturabro.store.migrate import upgrade
 
-from .conftest import User
+from .conftest import User, make_settings
 
 
 def test_the_favicon_answers_and_every_page_links_it(user: User) -> None:
@@ -55,3 +61,25 @@ def test_new_customers_are_numbered_after_the_register_and_listed_by_number(
     page = user.get("/customers").text
     names = ["Gamla kunden", "Anna", "Kontorshotellet", "Ny kund", "Nästa kund"]
     assert [page.index(f">{name}<") for name in names] == sorted(page.index(f">{name}<") for name in names)
+
+
+def test_a_rot_invoice_on_the_demos_labour_article_goes_through(tmp_path: Path) -> None:
+    container = build(make_settings(tmp_path))
+    try:
+        upgrade(container.engine)
+        demo = seed_demo(container.db)
+        data = {
+            "customer_number": "1001",
+            "rows": [{"article_number": "8000", "quantity": "4"}],
+            "house_work": {
+                "type": "rot",
+                "persons": [{"personal_number": "19811218-9876"}],
+                "property_designation": "Malmö Möllevången 12:3",
+            },
+        }
+        draft = invoices.create_invoice(container.db, demo.company_id, InvoiceInput.model_validate(data))
+        approved = invoices.approve_invoice(container.db, demo.company_id, draft.id)
+        assert approved.rows[0].house_work_type == "bygg"
+        assert Decimal(approved.totals.house_work_deduction) > 0
+    finally:
+        container.close()

@@ -404,11 +404,26 @@ def _check_work_rows(content: InvoiceContent, claim: HusavdragClaim, errors: Err
                 f"Arbetstypen hör inte till {claim.kind.label}.",
                 "house_work_type_mismatch",
             )
-    if not deduction_bases(content):
-        what = "arbetsrad" if claim.kind is not HusavdragKind.GREEN else "rad"
+    if deduction_bases(content):
+        return
+    green = claim.kind is HusavdragKind.GREEN
+    untyped = [
+        index
+        for index, row in enumerate(content.rows)
+        if row.house_work_type is None and (row.kind is RowKind.LABOUR or (green and row.kind is not RowKind.TEXT))
+    ]
+    allowed = ", ".join(work.value for work in HouseWorkType if work.kind is claim.kind)
+    what = "rad" if green else "arbetsrad"
+    if not untyped:  # nothing to point at: no row that could carry the work type
         errors.add(
             ("rows",),
-            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label}.",
+            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label} ({allowed}).",
+            "husavdrag_without_work",
+        )
+    for index in untyped:  # the rows that need a work type, each with the values it may take
+        errors.add(
+            ("rows", index, "house_work_type"),
+            f"{claim.kind.label} kräver en arbetstyp på raden. Välj en av: {allowed}.",
             "husavdrag_without_work",
         )
 
