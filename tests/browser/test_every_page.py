@@ -271,3 +271,38 @@ def test_reverse_charge_shows_no_vat_rate(browser: Browser, walk: Walk) -> None:
     expect(table.locator("tfoot")).not_to_contain_text("Moms 25 %")
     expect(table.locator("tfoot")).to_contain_text("omvänd betalningsskyldighet")
     page.context.close()
+
+
+def test_the_editor_fills_what_it_knows_and_says_what_does_not_add_up(browser: Browser, walk: Walk) -> None:
+    page = open_page(browser, walk, "/invoices/new")
+    page.get_by_label("Kund").select_option("1001")  # Anna Svensson, a private person
+    expect(page.get_by_label("Personnummer 1")).to_have_value("19811218-9876")  # the buyer, with the dash
+    # A labour row in hours: Antal 1 with Timmar 10 would bill one hour and report ten.
+    page.locator("#r0-article_number").fill("8001")
+    page.locator("#r0-article_number").press("Tab")
+    expect(page.locator("#r0-text")).to_have_value("Elarbete ROT")
+    expect(page.locator("#r0-unit_price")).to_have_value("695,00")  # a price with its öre
+    page.locator("#r0-quantity").fill("1")
+    page.locator("#r0-hours").fill("10")
+    expect(page.locator("#totals")).to_contain_text("antalet (1) är timmarna")
+    expect(page.get_by_text("Redo att godkännas")).to_have_count(0)
+    page.locator("#r0-hours").fill("")
+    expect(page.get_by_text("Redo att godkännas")).to_be_visible()
+    # The home: only the chosen kind's fields.
+    page.get_by_label("Avdrag").select_option("rot")
+    page.get_by_label(re.compile("Villa eller")).check()
+    expect(page.get_by_label("Fastighetsbeteckning", exact=True)).to_be_visible()
+    expect(page.get_by_label("Lägenhetsnummer", exact=True)).to_be_hidden()
+    page.get_by_label(re.compile("Bostadsrätt \\(")).check()
+    expect(page.get_by_label("Lägenhetsnummer", exact=True)).to_be_visible()
+    expect(page.get_by_label("Fastighetsbeteckning", exact=True)).to_be_hidden()
+    page.get_by_label(re.compile("Villa eller")).check()
+    page.get_by_label("Fastighetsbeteckning", exact=True).fill("Malmö Möllevången 12:3")
+    # The VAT select shows its choice whole.
+    vat = page.locator("#r0-vat_rate")
+    assert vat.evaluate("select => select.scrollWidth <= select.clientWidth + 1"), "the VAT select is cut off"
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page).to_have_url(re.compile(r"/invoices/\d+\?sparad=1"))
+    expect(page.locator(".row-card")).to_have_count(1)  # as saved: no empty row added
+    expect(page.get_by_label("Personnummer 1")).to_have_value("19811218-9876")
+    page.context.close()

@@ -259,6 +259,26 @@ def _check_row(row: InvoiceRow, loc: Location, errors: ErrorCollector) -> None:
         errors.add((*loc, "discount_percent"), "Rabatten får ha högst två decimaler.", "too_precise")
     if row.hours is not None and not Decimal(0) <= row.hours <= Decimal(10000):
         errors.add((*loc, "hours"), "Timmarna måste vara mellan 0 och 10 000.", "out_of_range")
+    elif _priced_by_the_hour(row) and row.hours is not None and row.hours != row.quantity:
+        # Priced per hour, the quantity is the hours: a different "Timmar" would bill one number of hours and
+        # report another to Skatteverket.
+        errors.add(
+            (*loc, "hours"),
+            f"Raden är i timmar, så antalet ({_plain(row.quantity)}) är timmarna; Timmar säger {_plain(row.hours)}. "
+            "Ändra antalet, eller lämna Timmar tomt.",
+            "hours_differ_from_quantity",
+        )
+
+
+HOUR_UNITS = frozenset({"tim", "tim.", "timme", "timmar", "h", "t"})
+
+
+def _priced_by_the_hour(row: InvoiceRow) -> bool:
+    return row.kind is RowKind.LABOUR and row.unit.strip().lower() in HOUR_UNITS
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _check_amount(

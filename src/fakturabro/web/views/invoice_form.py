@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fakturabro.domain.identity import format_personnummer
 from fakturabro.domain.invoice import Totals
 from fakturabro.domain.swedish_format import format_number, format_price
 from fakturabro.invoicing.inputs import InvoiceInput
@@ -125,16 +126,18 @@ def from_invoice(invoice: InvoiceView) -> EditorValues:
         values.hw_coop = work.housing_coop_org_number or ""
         values.hw_apartment = work.apartment_number or ""
         values.persons = [
-            {"personal_number": p.personal_number, "share": _swedish_number(p.share)} for p in work.persons
+            {"personal_number": format_personnummer(p.personal_number), "share": _swedish_number(p.share)}
+            for p in work.persons
         ]
     values.persons += [{"personal_number": "", "share": ""}] * (MAX_PERSONS - len(values.persons))
     return values
 
 
 def with_blank_rows(values: EditorValues) -> EditorValues:
-    """The editor always ends with an empty row to type in, and has the person slots."""
-    if not values.rows or any(values.rows[-1].get(name) for name in ROW_FIELDS if name != "kind"):
-        values.rows.append(blank_row("material" if values.rows else "labour"))
+    """A new invoice starts with an empty row to type in; a draft with rows gets no extra empty one (the
+    buttons add rows), so saving a draft shows it as it was saved. Always the person slots."""
+    if not values.rows:
+        values.rows.append(blank_row("labour"))
     values.persons += [{"personal_number": "", "share": ""}] * (MAX_PERSONS - len(values.persons))
     return values
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.errors import DomainError
+from fakturabro.domain.identity import format_personnummer
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.invoicing import articles, customers, invoices, search
 from fakturabro.invoicing.inputs import MAX_ID
@@ -178,8 +179,15 @@ def _edit(values: EditorValues, action: str, db: Database, company_id: int) -> N
 
 def _customer_defaults(values: EditorValues, known: dict[str, CustomerView]) -> None:
     customer = known.get(values.customer_number)
-    if customer is not None:
-        values.reverse_charge = customer.reverse_charge
+    if customer is None:
+        return
+    values.reverse_charge = customer.reverse_charge
+    # A private customer is usually the buyer who claims the husavdrag: the first buyer slot takes their
+    # personnummer unless the user has typed one.
+    if customer.kind == "private" and customer.personal_number and values.persons:
+        first = values.persons[0]
+        if not first.get("personal_number"):
+            values.persons[0] = {**first, "personal_number": format_personnummer(customer.personal_number)}
 
 
 def _customers(db: Database, company_id: int) -> dict[str, CustomerView]:
