@@ -78,8 +78,10 @@ def test_the_seed_end_to_end(page: Page, server: Server) -> None:
     make_private_person(visma, "1002")  # our 1002 is a private person; Visma's seeded 1002 is a company
     # ... and let us create the fallback articles, then check again.
     page.get_by_role("button", name="Skapa artiklarna").click()
+    expect(page.locator("#klart")).to_contain_text("reservartiklar är skapade i Visma")  # said, not silent
     page.get_by_role("button", name="Kontrollera nu").click()
     expect(page.locator("[data-ok=false]")).to_have_count(0)
+    expect(page.get_by_role("button", name="Skapa artiklarna")).to_have_count(0)  # nothing is missing now
     screenshot(page, "07-visma-kontroll-ok")
 
     # A new private customer, with live validation of the personnummer.

@@ -83,3 +83,14 @@ def test_a_rot_invoice_on_the_demos_labour_article_goes_through(tmp_path: Path) 
         assert Decimal(approved.totals.house_work_deduction) > 0
     finally:
         container.close()
+
+
+def test_saving_the_export_mode_says_so_and_the_breadcrumb_reads_plainly(user: User) -> None:
+    page = "/settings/integrations/visma"
+    assert user.post(page, {"action": "activate"}).status_code == 303
+    saved = user.post(page, {"action": "mode", "mode": "draft"})
+    assert saved.status_code == 303
+    shown = user.get(saved.headers["location"]).text
+    assert "Exportläget är sparat: fakturorna hamnar som fakturautkast i Visma." in shown
+    assert '<a href="/settings/integrations">Inställningar</a> ›</p>' in shown
+    assert "→ Integrationer" not in shown

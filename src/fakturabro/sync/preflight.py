@@ -256,7 +256,7 @@ def _number_series(visma: VismaFacts, ours: OurFacts) -> CheckItem:
 
 
 def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, needed: bool) -> CheckItem:
-    label = f'"{article.name}" (artikelnummer {article.number})'
+    label = f"”{article.name}” (artikelnummer {article.number})"
     if visma.article_numbers is None:
         return CheckItem(key, not needed, f"Artikeln {label} kunde inte sökas i Visma.")
     if article.number in visma.article_numbers:
