@@ -306,3 +306,28 @@ def test_the_editor_fills_what_it_knows_and_says_what_does_not_add_up(browser: B
     expect(page.locator(".row-card")).to_have_count(1)  # as saved: no empty row added
     expect(page.get_by_label("Personnummer 1")).to_have_value("19811218-9876")
     page.context.close()
+
+
+PRICE_LIST = (
+    "Artikelnummer;Benämning;Enhet;Pris;Moms\n"
+    "1420;Dvärgbrytare 16 A 1-pol C-karakteristik;st;132,50;25\n"  # a new name for an existing number
+    "1310;Vägguttag 2-vägs infällt;st;92;25\n"  # a new price
+    "1500;Kopplingsdosa;st;19,90;25\n"  # new
+    "1600;;st;5;25\n"  # no name: refused
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_register_preview_reads_well(browser: Browser, walk: Walk, width: int, tmp_path: Path) -> None:
+    prices = tmp_path / "prislista.csv"
+    prices.write_text(PRICE_LIST, encoding="utf-8")
+    context = open_context(browser, walk, width)
+    page = context.new_page()
+    page.goto(walk.path("/registers/articles"))
+    page.get_by_label("Fil", exact=True).set_input_files(prices)
+    page.get_by_role("button", name="Förhandsgranska", exact=True).click()
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    expect(page.locator("#preview-head + p")).to_contain_text("1 läggs till · 1 ändras")
+    expect(page.get_by_text("här ”Dvärgbrytare 16 A”, nytt ”Dvärgbrytare 16 A 1-pol C-karakteristik”")).to_be_visible()
+    assert_page_reads_well(page, f"register-forhandsgranskning-{width}")
+    context.close()
