@@ -186,7 +186,7 @@ def _app(visma: VismaFacts) -> CheckItem:
         False,
         "Integrationen är inte aktiverad i Visma, så Visma tar inte emot något från fakturabro.",
         "I Visma eEkonomi: gå till Appar och integrationer → Visma Integration och aktivera integrationen så att "
-        'statusen blir "Activated". Kör sedan kontrollen igen.',
+        "statusen blir ”Activated”. Kör sedan kontrollen igen.",
     )
 
 
@@ -225,7 +225,7 @@ def _switch(key: str, *, needed: bool, enabled: bool | None, what: str, setting:
         key,
         False,
         f"{what}: avslaget i Visma, men behövs för {why}. Sådana fakturor kan inte exporteras förrän det är påslaget.",
-        f'{_SETTINGS}: kryssa i "{setting}" och spara. Kör sedan kontrollen igen.',
+        f"{_SETTINGS}: kryssa i ”{setting}” och spara. Kör sedan kontrollen igen.",
     )
 
 
@@ -270,7 +270,7 @@ def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, 
         False,
         f"Artikeln {label} saknas i Visma. Rader {'på fakturor med husavdrag ' if article.service else ''}vars "
         "artikelnummer inte finns i Visma hamnar på den.",
-        'Tryck på "Skapa artiklarna" så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering '
+        "Tryck på ”Skapa artiklarna” så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering "
         "kan sedan ändras på artikeln i Visma – ändringen gäller alla rader som hamnar där.",
     )
 
