@@ -94,3 +94,13 @@ def test_saving_the_export_mode_says_so_and_the_breadcrumb_reads_plainly(user: U
     assert "Exportläget är sparat: fakturorna hamnar som fakturautkast i Visma." in shown
     assert '<a href="/settings/integrations">Inställningar</a> ›</p>' in shown
     assert "→ Integrationer" not in shown
+
+
+def test_the_all_tab_counts_every_invoice(user: User, web_container: Container) -> None:
+    customer = create_customer(web_container.db, user.company.id, CustomerInput(name="Räknad kund"))
+    row = {"kind": "material", "text": "Skruv", "quantity": "1", "unit_price": "10"}
+    for _ in range(2):
+        data = InvoiceInput.model_validate({"customer_number": customer.customer_number, "rows": [row]})
+        invoices.create_invoice(web_container.db, user.company.id, data)
+    page = user.get("/invoices").text
+    assert 'aria-current="page">Alla <span class="count">2</span>' in page
