@@ -224,17 +224,20 @@ def begin_attempt(deps: ExportDeps, company_id: int, invoice_id: int, generation
     """Mark the invoice as exporting for this workflow generation; a stale or finished generation stops."""
     mode = deps.mode_for(company_id)
     with deps.db.transaction() as session:
-        return begin_in(session, deps, company_id, invoice_id, generation, mode)
+        return begin_in(session, deps, company_id, invoice_id, generation, mode, counts=True)
 
 
-def begin_in(session: Session, deps: ExportDeps, company_id: int, invoice_id: int, generation: int, mode: str) -> Begun:
-    """`begin_attempt` in ``session``, with the company's current export ``mode``."""
+def begin_in(
+    session: Session, deps: ExportDeps, company_id: int, invoice_id: int, generation: int, mode: str, *, counts: bool
+) -> Begun:
+    """`begin_attempt` in ``session``, with the company's current export ``mode``; an export handed over to another
+    lane goes on with the same attempt there (``counts`` False)."""
     row = ensure_export_row(session, company_id, invoice_id, deps.db.clock())
     if row.generation != generation or row.state == ExportState.EXPORTED:
         return Begun(False, row.mode or mode, row.attempts)
     row.state = ExportState.EXPORTING
     row.mode = row.mode if row.visma_id else mode
-    row.attempts += 1
+    row.attempts += 1 if counts else 0
     row.updated_at = deps.db.clock()
     return Begun(True, row.mode or mode, row.attempts)
 
@@ -321,9 +324,17 @@ class ResolvedCustomer:
 
 
 class CreateNeeded(Exception):  # noqa: N818 - a hand-over, not a failure
-    """An export in the parallel lane would have to create a customer or an article in Visma (its routing went
-    stale: a link removed, the article cache refreshed). It creates nothing; the workflow hands it to the serial
-    lane. Only a message argument, so DBOS can pickle it into the step's record."""
+    """An export would have to create something in Visma that its lane does not serialise (see `ExportLane`). It
+    creates nothing; the workflow hands it to the lane that does. Only a message argument, so DBOS can pickle it
+    into the step's record. (Recorded before the two kinds below, it meant the company's serial lane.)"""
+
+
+class CustomerToCreate(CreateNeeded):
+    """The invoice's customer is not linked: only the customer's lane may look it up and create it."""
+
+
+class ArticlesToCreate(CreateNeeded):
+    """A fallback article the rows need is not cached: only the company's serial lane may create it."""
 
 
 class NeedsAttention(Exception):  # noqa: N818 - a state the user resolves, not a failure
@@ -344,8 +355,9 @@ def resolve_customer(
     unless Visma changed the linked customer into someone else since (`recheck_linked_customers`). Either
     contradiction raises `NeedsAttention`: nothing is booked on a customer that may be another person.
 
-    Without ``may_create`` (the parallel lane) only the link is used: an unlinked customer raises `CreateNeeded`
-    before any call, so the lookup, the create and the new link row happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the customer's) only the link is used: an unlinked customer raises
+    `CustomerToCreate` before any call, so the lookup, the create and the new link row happen in the customer's
+    lane alone."""
     with deps.db.transaction() as session:
         customer = invoice_in(session, company_id, invoice_id).customer
         customer_id = customer.id
@@ -361,7 +373,7 @@ def resolve_customer(
                 mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
                 return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
     if not may_create:
-        raise CreateNeeded(f"customer {customer_id} of company {company_id} is not linked to Visma")
+        raise CustomerToCreate(f"customer {customer_id} of company {company_id} is not linked to Visma")
     ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
@@ -612,8 +624,8 @@ def resolve_articles(
 ) -> list[str | None]:
     """The Visma article id of every row (None for text rows); fallback articles are created when missing.
 
-    Without ``may_create`` (the parallel lane) a fallback missing from the cache raises `CreateNeeded` instead:
-    the lookup and the create happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the company's serial one) a fallback missing from the cache raises
+    `ArticlesToCreate` instead: the lookup and the create happen in the serial lane alone."""
     invoice = load_invoice(deps.db, company_id, invoice_id)
     client = deps.client_for(company_id)
     reference = _company_cache(deps, company_id, client)
@@ -626,7 +638,7 @@ def resolve_articles(
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:
             if not may_create:
-                raise CreateNeeded(f"fallback article {item.fallback.number} of company {company_id} is not cached")
+                raise ArticlesToCreate(f"fallback article {item.fallback.number} of company {company_id} is not cached")
             known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
     return [str(known[item.article_number].id) if item.article_number else None for item in plan]
 
@@ -694,7 +706,13 @@ def _ensure_fallback(
 # --- routing ----------------------------------------------------------------------------------------------------
 
 
-def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLane:
+@dataclass(frozen=True)
+class ExportRoute:
+    lane: ExportLane
+    customer_id: int  # the customer's lane is keyed by it
+
+
+def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportRoute:
     """The lane an export starts in, from one read transaction on our tables (no Visma call): parallel when its
     customer is linked and every article its rows need is cached (`planner.choose_lane`)."""
     voucher = deps.mode_for(company_id) == VOUCHER_MODE  # verifikation sends no articles
@@ -714,7 +732,13 @@ def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLan
             if linked and numbers
             else ()
         )
-    return choose_lane(linked, rows, cached)
+        return ExportRoute(choose_lane(linked, rows, cached), invoice.customer_id)
+
+
+def customer_of(deps: ExportDeps, company_id: int, invoice_id: int) -> int:
+    """The id of the invoice's customer (fixed since its approval)."""
+    with deps.db.transaction() as session:
+        return invoice_in(session, company_id, invoice_id).customer_id
 
 
 # --- the document ------------------------------------------------------------------------------------------------
