@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.domain.errors import DomainError, NotFound
+from fakturabro.domain.errors import DomainError
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
 
 app = typer.Typer(help="fakturabro: fakturering för hantverkare, kopplad till Visma eEkonomi.", no_args_is_help=True)
@@ -171,18 +171,75 @@ def user_create(
 def token_create(
     company: Annotated[str, typer.Option(help="Företagets namn eller id.")],
     name: Annotated[str, typer.Option(help="Vad token används till.")] = "",
+    scope: Annotated[list[str] | None, typer.Option(help="Behörighet: read eller write (ange flera gånger).")] = None,
+    expires: Annotated[str | None, typer.Option(help="Utgår vid denna tid, ISO 8601 med tidszon.")] = None,
 ) -> None:
     """Create an API token; the token is the last line of the output."""
+    from datetime import datetime
+
     from fakturabro.invoicing.companies import create_api_token, find_company
 
     container = _container()
     try:
         found = find_company(container.db, company)
-    except NotFound as error:
+        expires_at = datetime.fromisoformat(expires) if expires else None
+        created = create_api_token(container.db, found.id, name, scope or ("read", "write"), expires_at)
+    except ValueError as error:
+        console.print(f"[red]Ogiltig tid för --expires: {error}[/red]")
+        raise typer.Exit(1) from error
+    except DomainError as error:
         raise _fail(error) from error
-    created = create_api_token(container.db, found.id, name)
     console.print(f"API-token för {found.name} (visas bara nu):")
     print(created.token)  # plain print: no wrapping or styling of the secret
+
+
+@token_app.command("list")
+def token_list(company: Annotated[str, typer.Option(help="Företagets namn eller id.")]) -> None:
+    """The company's API tokens: prefix, scopes, state, expiry and last use (never the token itself)."""
+    from rich.table import Table
+
+    from fakturabro.invoicing.companies import find_company
+    from fakturabro.invoicing.tokens import list_tokens
+
+    container = _container()
+    try:
+        found = find_company(container.db, company)
+    except DomainError as error:
+        raise _fail(error) from error
+    table = Table("Id", "Namn", "Början", "Behörighet", "Status", "Utgår", "Senast använd")
+    for token in list_tokens(container.db, found.id):
+        table.add_row(
+            str(token.id),
+            token.name,
+            token.prefix + "…",
+            " ".join(token.scopes),
+            {"active": "aktiv", "revoked": "återkallad", "expired": "utgången"}[token.state],
+            _moment(token.expires_at),
+            _moment(token.last_used_at),
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Tokens id (se `fakturabro token list`).")],
+    company: Annotated[str, typer.Option(help="Företagets namn eller id.")],
+) -> None:
+    """Revoke an API token: its next request answers 401, in every process."""
+    from fakturabro.invoicing.companies import find_company
+    from fakturabro.invoicing.tokens import revoke_token
+
+    container = _container()
+    try:
+        found = find_company(container.db, company)
+        revoked = revoke_token(container.db, found.id, token_id)
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"API-token {revoked.prefix}… för {found.name} är återkallad.")
+
+
+def _moment(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "–"
 
 
 @app.command()

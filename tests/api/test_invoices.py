@@ -103,19 +103,25 @@ def test_rot_invoice_with_two_persons_in_a_bostadsratt(api: Api) -> None:
         "persons": [{"personal_number": PRIVATE_PNR, "share": "50"}, {"personal_number": SECOND_PNR, "share": "50"}],
     }
     invoice = api.draft(customer, rows=[ROT_ROW], house_work=house_work)
-    # 6 500 + 25 % = 8 125 incl. VAT; ROT 30 % (2026) = 2 437.50 → 2 437 (whole kronor, down), split 1 219 + 1 218
+    # 6 500 + 25 % = 8 125 incl. VAT; ROT 30 % (2026) of each buyer's 4 062.50 = 1 218.75 → 1 218 (whole kronor,
+    # down: no buyer may request more than the rate × his or her share of the labour)
     assert invoice["totals"]["total"] == "8125.00"
-    assert invoice["totals"]["house_work_deduction"] == "2437.00"
-    assert invoice["totals"]["to_pay"] == "5688.00"
+    assert invoice["totals"]["house_work_deduction"] == "2436.00"
+    assert invoice["totals"]["to_pay"] == "5689.00"
     persons = invoice["house_work"]["persons"]
-    assert [p["deduction"] for p in persons] == ["1219.00", "1218.00"]
+    assert [p["deduction"] for p in persons] == ["1218.00", "1218.00"]
     assert persons[0]["personal_number"] == "198112189876"
     listed = api.get("/invoices").json()[0]
     assert listed["house_work"]["persons"][0]["personal_number"] == "19811218-****"
     approved = api.post(f"/invoices/{invoice['id']}/approve").json()
     assert approved["status"] == "approved"
     assert approved["totals"] == invoice["totals"]
-    assert approved["house_work"] == invoice["house_work"]
+    assert invoice["house_work"]["claim"] is None  # a draft is not claimed
+    claim = approved["house_work"].pop("claim")
+    assert approved["house_work"] == {k: v for k, v in invoice["house_work"].items() if k != "claim"}
+    assert claim["state"] == "awaiting_payment"
+    assert claim["label"] == "Väntar på betalning"
+    assert claim["source"] == "fakturabro"
 
 
 def test_reverse_charge_invoice_has_no_vat_and_carries_the_legal_text(api: Api) -> None:

@@ -332,3 +332,45 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue(visma: Visma) -> None:
 
 def get(visma: Visma, invoice_id: str) -> Any:
     return visma.call("GET", f"/customerinvoices/{invoice_id}", "/customerinvoices/{invoiceId}").json()
+
+
+def test_tax_deduction_status_follows_payment_claim_and_refusal(visma: Visma) -> None:
+    body = visma.invoice(
+        RotReducedInvoicingType=1,
+        RotPropertyType=2,
+        RotReducedInvoicingPropertyName="Göteborg Majorna 1:23",
+        Persons=[{"Ssn": ANNA}],
+        Rows=[visma.row("8000", 10, 650, WorkCostType=1)],
+    )
+    invoice = create(visma, body).json()
+    plain = create(visma, visma.invoice()).json()
+    path, template = f"/customerinvoices/{invoice['Id']}", "/customerinvoices/{invoiceId}"
+
+    def status() -> int:
+        return int(visma.call("GET", path, template).json()["TaxDeductionStatus"])
+
+    def claim(value: int, which: str = invoice["Id"]) -> Any:
+        return visma.client.put(f"/_sandbox/customerinvoices/{which}/taxdeduction", json={"TaxDeductionStatus": value})
+
+    assert status() == 0  # not paid yet
+    assert claim(2).status_code == 409  # nothing to claim before the customer paid
+    assert pay(visma, invoice["Id"], 3000).status_code == 201
+    assert status() == 0  # partly paid
+    before = visma.call("GET", path, template).json()["ModifiedUtc"]
+    visma.advance(5)
+    assert pay(visma, invoice["Id"], invoice["RemainingAmount"] - 3000).status_code == 201
+    assert status() == 1  # ready to claim
+    visma.advance(5)
+    assert claim(3).status_code == 409  # refused only after a claim
+    assert claim(2).status_code == 200
+    assert status() == 2
+    claimed_at = visma.call("GET", path, template).json()["ModifiedUtc"]
+    assert claimed_at > before
+    changed = visma.call("GET", "/customerinvoices", "/customerinvoices", modifiedSinceUtc=claimed_at).json()
+    assert [found["Id"] for found in changed["Data"]] == [invoice["Id"]]
+    assert claim(3).status_code == 200
+    assert status() == 3
+    assert claim(1).status_code == 409
+    assert claim(2, plain["Id"]).status_code == 409  # no tax reduction on it
+    assert claim(2, "00000000-0000-4000-8000-000000000000").status_code == 404
+    assert visma.client.put(f"/_sandbox/customerinvoices/{invoice['Id']}/taxdeduction", json={}).status_code == 400

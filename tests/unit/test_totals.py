@@ -61,9 +61,10 @@ def test_rot_2026_is_30_percent_of_labour_incl_vat_split_between_two_buyers() ->
         )
     )
     assert totals.total == D("7250.00")
-    assert totals.husavdrag == D("1875.00")  # 6 250 × 0.30
-    assert totals.husavdrag_by_person == (D("938.00"), D("937.00"))  # 937.50 each; the odd krona goes to the first
-    assert totals.to_pay == D("5375.00")
+    # 6 250 × 0.30 = 1 875, but each buyer's exact part is 937.50: whole kronor down, never above the rate
+    assert totals.husavdrag_by_person == (D("937.00"), D("937.00"))
+    assert totals.husavdrag == D("1874.00")
+    assert totals.to_pay == D("5376.00")
 
 
 def test_rot_rate_follows_the_date_2025_raise() -> None:
@@ -85,16 +86,28 @@ def test_rot_cap_applies_per_buyer() -> None:
     assert skew.to_pay == D("300000.00") - D("77000.00")
 
 
-def test_three_buyers_split_whole_kronor_by_largest_remainder() -> None:
+def test_three_buyers_never_get_more_than_the_rate_times_their_share() -> None:
     totals = compute_totals(
         invoice(
-            labour("1", "2670", HouseWorkType.EL),  # 3 337.50 incl. VAT; 30 % = 1 001.25 → 1 001
+            labour("1", "2670", HouseWorkType.EL),  # 3 337.50 incl. VAT; 30 % = 1 001.25
             husavdrag=claim(HusavdragKind.ROT, (ANNA, "33.33"), (BERTIL, "33.33"), (CECILIA, "33.34")),
         )
     )
-    # exact parts 333.63, 333.63, 333.73: floors give 999, the two kronor left go to the largest remainders
-    assert totals.husavdrag_by_person == (D("334.00"), D("333.00"), D("334.00"))
-    assert totals.husavdrag == D("1001.00")
+    # exact parts 333.63, 333.63, 333.73: each rounded down, the invoice deducts their sum
+    assert totals.husavdrag_by_person == (D("333.00"), D("333.00"), D("333.00"))
+    assert totals.husavdrag == D("999.00")
+
+
+def test_the_issues_33_33_34_split_of_1875_gives_618_618_637() -> None:
+    totals = compute_totals(
+        invoice(
+            labour("10", "500", HouseWorkType.BYGG),  # 6 250 incl. VAT; 30 % = 1 875
+            husavdrag=claim(HusavdragKind.ROT, (ANNA, "33"), (BERTIL, "33"), (CECILIA, "34")),
+        )
+    )
+    # 618.75 is the first two buyers' exact share: 619 would exceed it (the old largest-remainder split)
+    assert totals.husavdrag_by_person == (D("618.00"), D("618.00"), D("637.00"))
+    assert totals.husavdrag == D("1873.00")
 
 
 def test_rut_is_50_percent_of_labour_only() -> None:

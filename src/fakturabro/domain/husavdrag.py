@@ -8,8 +8,14 @@ Base of the reduction (shared/tax/SWEDISH-TAX-RULES.md §1–2):
 - ROT and RUT: labour cost including VAT, on rows of kind labour with a ROT/RUT work type.
 - Grön teknik: labour and material including VAT, on rows marked with a green installation type, each
   type at its own rate (solar cells 15 %, battery storage and charging points 50 % in 2026).
-The reduction is split between the buyers by their share, in whole kronor rounded down (Skatteverket takes
-whole kronor and a claim must never exceed the rate), and each buyer's part is capped at the yearly cap.
+Several buyers (shared/tax/SWEDISH-TAX-RULES.md §1.5, §3.2): each buyer is a separate ärende in Skatteverket's
+claim file with his or her own labour cost (``PrisForArbete``, whole kronor) and requested amount, and the
+e-tjänst refuses an ärende whose requested amount exceeds the rate times its labour cost. So the invoice splits the
+base first — each buyer's share of it, in whole kronor by the largest remainder (`split_whole_kronor`), exactly the
+amounts the claim file reports — and each buyer's part is the rate times the smaller of that whole-krona amount
+and the exact share, rounded down to whole kronor, then capped at the yearly cap. No buyer ever gets more than the
+rate times his or her share of the labour; the invoice deducts the sum of the parts, which is therefore exactly
+what the claim requests (33/33/34 % of 6 250 kr labour at 30 %: 618 + 618 + 637 = 1 873 kr, not 619/619/637).
 """
 
 from __future__ import annotations
@@ -168,25 +174,41 @@ def compute_deduction(
     day: date,
     periods: Sequence[RatePeriod] = RATE_PERIODS,
 ) -> Deduction:
-    """The reduction for one invoice: rate × base per scheme, split by ``shares`` (percent), capped per person.
+    """The reduction for one invoice: rate × each buyer's share of the base per scheme, capped per person.
 
-    The split uses whole kronor and the largest remainder, so the parts add up to the rounded-down total.
+    See the module docstring for the split: per buyer the rate × min(whole-krona share, exact share), rounded down.
+    ``uncapped`` is the whole invoice's rate × base rounded down (what one buyer alone would get without a cap).
     """
-    uncapped = Decimal(0)
-    caps: list[Decimal] = []
+    by_scheme: dict[str, Decimal] = {}
     for base in bases:
-        period = rate_for(scheme_of(base.work_type), day, periods)
-        uncapped += percent_of(base.amount_incl_vat, period.percent)
-        caps.append(period.cap_per_person)
+        scheme = scheme_of(base.work_type)
+        by_scheme[scheme] = by_scheme.get(scheme, ZERO) + base.amount_incl_vat
+    periods_by_scheme = {scheme: rate_for(scheme, day, periods) for scheme in by_scheme}
+    uncapped = sum(
+        (percent_of(amount, periods_by_scheme[scheme].percent) for scheme, amount in by_scheme.items()), ZERO
+    )
     if not shares or uncapped <= 0:
         return Deduction(ZERO, tuple(ZERO for _ in shares), ZERO)
-    cap = min(caps)
-    parts = _split_whole_kronor(floor_kronor(uncapped), shares)
-    per_person = tuple(min(part, cap) for part in parts)
+    cap = min(period.cap_per_person for period in periods_by_scheme.values())
+    allowed = [ZERO for _ in shares]
+    for scheme, amount in by_scheme.items():
+        percent = periods_by_scheme[scheme].percent
+        for index, part in enumerate(buyer_bases(amount, shares)):
+            allowed[index] += percent_of(part, percent)
+    per_person = tuple(min(floor_kronor(value), cap) for value in allowed)
     return Deduction(sum(per_person, ZERO), per_person, floor_kronor(uncapped))
 
 
-def _split_whole_kronor(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+def buyer_bases(amount: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+    """Each buyer's part of a base for the reduction: the smaller of the whole-krona split (what the claim file
+    reports as the buyer's labour cost) and the exact share, so neither the file nor the share is exceeded."""
+    whole = split_whole_kronor(floor_kronor(amount), shares)
+    return [min(part, amount * share / Decimal(100)) for part, share in zip(whole, shares, strict=True)]
+
+
+def split_whole_kronor(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` (whole kronor) split by ``shares`` (percent) in whole kronor by the largest remainder, so the parts
+    add up to ``total``; ties go to the earlier buyer."""
     exact = [total * share / Decimal(100) for share in shares]
     parts = [floor_kronor(value) for value in exact]
     leftover = int(total - sum(parts, ZERO))

@@ -8,6 +8,7 @@ from fakturabro.domain.invoice import MAX_UNIT_PRICE
 from fakturabro.invoicing.inputs import ArticleInput
 from fakturabro.invoicing.views import ArticleView
 from fakturabro.store.database import Database
+from fakturabro.store.external_ids import assign_external_id
 from fakturabro.store.models import Article
 from fakturabro.store.repositories import ArticleRepository
 
@@ -20,6 +21,7 @@ def create_article(db: Database, company_id: int, data: ArticleInput) -> Article
         now = db.clock()
         article = Article(company_id=company_id, number=data.number, created_at=now, updated_at=now)
         _apply(article, data)
+        assign_external_id(session, article, data.external_id)
         repository.add(article)
         return article_view(article)
 
@@ -33,6 +35,7 @@ def update_article(db: Database, company_id: int, article_id: int, data: Article
             _ensure_number_free(repository, data.number)
             article.number = data.number
         _apply(article, data)
+        assign_external_id(session, article, data.external_id)
         article.updated_at = db.clock()
         repository.flush()
         return article_view(article)
@@ -54,6 +57,7 @@ def list_articles(
 def article_view(article: Article) -> ArticleView:
     return ArticleView(
         id=article.id,
+        external_id=article.external_id,
         number=article.number,
         name=article.name,
         unit=article.unit,

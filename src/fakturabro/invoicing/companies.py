@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from fakturabro.domain.errors import Conflict, NotFound, ValidationFailed
+from fakturabro.invoicing.tokens import check_expiry, scopes_text, token_access
 from fakturabro.invoicing.views import CompanyView, CreatedToken
 from fakturabro.store.database import Database
 from fakturabro.store.models import ApiToken, Company, User
@@ -77,7 +80,16 @@ def authenticate_user(db: Database, email: str, password: str) -> tuple[int, int
         return user.id, user.company_id
 
 
-def create_api_token(db: Database, company_id: int, name: str = "") -> CreatedToken:
+def create_api_token(
+    db: Database,
+    company_id: int,
+    name: str = "",
+    scopes: Iterable[str] = ("read", "write"),
+    expires_at: datetime | None = None,
+) -> CreatedToken:
+    """A new token; its clear text is in the answer only (the database keeps a hash)."""
+    stored_scopes = scopes_text(scopes)
+    check_expiry(expires_at, db.clock())
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as session:
         companies = CompanyRepository(session)
@@ -87,6 +99,8 @@ def create_api_token(db: Database, company_id: int, name: str = "") -> CreatedTo
             name=name[:200],
             prefix=token[:10],
             token_hash=hash_token(token),
+            scopes=stored_scopes,
+            expires_at=expires_at,
             created_at=db.clock(),
         )
         companies.add(row)
@@ -94,12 +108,9 @@ def create_api_token(db: Database, company_id: int, name: str = "") -> CreatedTo
 
 
 def company_for_token(db: Database, token: str) -> int | None:
-    """The company an API token acts for, or None for an unknown or revoked token."""
-    with db.transaction() as session:
-        row = CompanyRepository(session).token_by_hash(hash_token(token))
-        if row is None or row.revoked_at is not None:
-            return None
-        return row.company_id
+    """The company an API token acts for, or None for an unknown, revoked or expired token."""
+    access = token_access(db, hash_token(token))
+    return access.company_id if access else None
 
 
 def company_name(db: Database, company_id: int) -> str:

@@ -16,6 +16,7 @@ from fakturabro.domain.identity import (
 from fakturabro.invoicing.inputs import CustomerInput
 from fakturabro.invoicing.views import CustomerView
 from fakturabro.store.database import Database, PersonalDataCipher
+from fakturabro.store.external_ids import assign_external_id
 from fakturabro.store.models import Customer
 from fakturabro.store.repositories import CustomerRepository, Transaction
 from fakturabro.store.series import CUSTOMER_SERIES, take_next
@@ -30,6 +31,7 @@ def create_customer(db: Database, company_id: int, data: CustomerInput) -> Custo
         now = db.clock()
         customer = Customer(company_id=company_id, customer_number=number, created_at=now, updated_at=now)
         _apply(customer, data, identity, db.cipher)
+        assign_external_id(session, customer, data.external_id)
         customers.add(customer)
         return customer_view(customer, db.cipher)
 
@@ -43,6 +45,7 @@ def update_customer(db: Database, company_id: int, customer_id: int, data: Custo
             _ensure_number_free(customers, data.customer_number)
             customer.customer_number = data.customer_number
         _apply(customer, data, identity, db.cipher)
+        assign_external_id(session, customer, data.external_id)
         customer.updated_at = db.clock()
         customers.flush()
         return customer_view(customer, db.cipher)
@@ -72,6 +75,7 @@ def customer_view(customer: Customer, cipher: PersonalDataCipher) -> CustomerVie
     encrypted = customer.personal_number_encrypted
     return CustomerView(
         id=customer.id,
+        external_id=customer.external_id,
         customer_number=customer.customer_number,
         name=customer.name,
         kind=customer_kind(customer.org_number).value,

@@ -35,6 +35,8 @@ Short = Annotated[str, Field(max_length=50), Storable]
 OptionalShort = Annotated[str, Field(max_length=50), Storable] | None
 Email = Annotated[str, Field(max_length=254), Storable] | None
 RowText = Annotated[str, Field(max_length=2000), Storable]
+# The vendor's own id: visible ASCII without "/", so it fits a path segment (`/customers/by-external-id/{id}`).
+ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x2e\x30-\x7e]+$")]
 Number = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z._/-]+$"), Storable]
 # Amounts: the domain gives Swedish messages for range and decimals; NaN/Infinity never get that far.
 Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
@@ -47,6 +49,7 @@ class _Input(BaseModel):
 
 
 class CustomerInput(_Input):
+    external_id: ExternalId | None = None
     customer_number: Number | None = None
     name: Name
     org_number: OptionalShort = None
@@ -64,6 +67,7 @@ class CustomerInput(_Input):
 
 
 class ArticleInput(_Input):
+    external_id: ExternalId | None = None
     number: Number
     name: Name
     unit: Short = "st"
@@ -102,6 +106,7 @@ class HouseWorkInput(_Input):
 
 
 class InvoiceInput(_Input):
+    external_id: ExternalId | None = None
     customer_number: Number | None = None
     invoice_date: date | None = None
     due_date: date | None = None

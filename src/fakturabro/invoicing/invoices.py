@@ -17,6 +17,7 @@ import structlog
 
 from fakturabro.domain.customer import CustomerFacts, customer_kind
 from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from fakturabro.domain.events import EventType
 from fakturabro.domain.husavdrag import HouseWorkType
 from fakturabro.domain.identity import normalize_orgnr, normalize_personnummer
 from fakturabro.domain.invoice import (
@@ -38,6 +39,8 @@ from fakturabro.invoicing.views import InvoiceView
 from fakturabro.invoicing.views_builder import invoice_view, load_settlements, swedish_today
 from fakturabro.store import models
 from fakturabro.store.database import Database
+from fakturabro.store.events import record_invoice_event
+from fakturabro.store.external_ids import assign_external_id
 from fakturabro.store.repositories import ArticleRepository, CustomerRepository, InvoiceRepository, Transaction
 from fakturabro.store.series import INVOICE_SERIES, take_next
 
@@ -67,6 +70,7 @@ def create_invoice(db: Database, company_id: int, data: InvoiceInput) -> Invoice
         )
         _write(session, db, invoice, customer, data, original)
         invoices.add(invoice)
+        record_invoice_event(session, invoice, EventType.INVOICE_CREATED, db.clock())
         return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
 
 
@@ -103,10 +107,11 @@ def approve_invoice(
         invoice.status = InvoiceStatus.APPROVED.value
         invoice.approved_at = invoice.updated_at = db.clock()
         invoices.flush()
+        record_invoice_event(session, invoice, EventType.INVOICE_APPROVED, db.clock())
         if invoice.credits_invoice_id is not None:
             original = _load(invoices, invoice.credits_invoice_id, for_update=True)
             _ensure_not_over_credited(invoices, original, invoice, db)
-            settle(session, original)
+            settle(session, original, db.clock())
         view = invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
     callbacks = tuple(on_approved)
     for callback in callbacks:
@@ -147,6 +152,7 @@ def credit_invoice(
         _write(session, db, credit, original.customer, data, original)
         _ensure_not_over_credited(invoices, original, credit, db)
         invoices.add(credit)
+        record_invoice_event(session, credit, EventType.INVOICE_CREATED, db.clock())
         credit_id = credit.id
         view = invoice_view(session, credit, db.cipher, today=swedish_today(db.clock()))
     return approve_invoice(db, company_id, credit_id, on_approved) if approve else view
@@ -309,6 +315,7 @@ def _write(
     invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
     invoice.your_reference = data.your_reference
     invoice.our_reference = data.our_reference
+    assign_external_id(session, invoice, data.external_id)
     invoice.reverse_charge = content.reverse_charge
     invoice.updated_at = db.clock()
     invoice.rows = [_stored_row(index, row) for index, row in enumerate(content.rows)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fakturabro.domain.errors import Conflict, ErrorCollector
+from fakturabro.domain.events import EventType
 from fakturabro.domain.invoice import MAX_UNIT_PRICE, InvoiceStatus
 from fakturabro.invoicing.inputs import PaymentInput
 from fakturabro.invoicing.invoices import load_invoice
@@ -11,6 +12,7 @@ from fakturabro.invoicing.views import InvoiceView, PaymentView
 from fakturabro.invoicing.views_builder import invoice_view, payment_view, swedish_today
 from fakturabro.store import models
 from fakturabro.store.database import Database
+from fakturabro.store.events import payment_event_data, record_invoice_event
 from fakturabro.store.repositories import PaymentRepository
 
 MAX_PAYMENT = MAX_UNIT_PRICE * 1000
@@ -28,18 +30,20 @@ def register_payment(db: Database, company_id: int, invoice_id: int, data: Payme
         payments = PaymentRepository(session, company_id)
         if data.external_id is not None:
             _ensure_new(payments, data.external_id)
-        payments.add(
-            models.Payment(
-                company_id=company_id,
-                invoice_id=invoice.id,
-                amount=data.amount,
-                payment_date=data.payment_date or db.clock().date(),
-                source=data.source,
-                external_id=data.external_id,
-                created_at=db.clock(),
-            )
+        payment = models.Payment(
+            company_id=company_id,
+            invoice_id=invoice.id,
+            amount=data.amount,
+            payment_date=data.payment_date or db.clock().date(),
+            source=data.source,
+            external_id=data.external_id,
+            created_at=db.clock(),
         )
-        settle(session, invoice)
+        payments.add(payment)
+        record_invoice_event(
+            session, invoice, EventType.INVOICE_PAYMENT_REGISTERED, db.clock(), payment=payment_event_data(payment)
+        )
+        settle(session, invoice, db.clock())
         payments.flush()
         return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
 

@@ -33,6 +33,7 @@ class CreatedToken(BaseModel):
 
 class CustomerView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     customer_number: str
     name: str
     kind: str
@@ -52,6 +53,7 @@ class CustomerView(BaseModel):
 
 class ArticleView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     number: str
     name: str
     unit: str
@@ -81,12 +83,27 @@ class PersonView(BaseModel):
     deduction: MoneyStr
 
 
+class ClaimStateView(BaseModel):
+    """An invoice's husavdrag on its way to Skatteverket's payout (``house_work.claim`` of an invoice)."""
+
+    state: str = Field(description="awaiting_payment | ready | requested | approved | refused")
+    label: str = Field(description="The state in Swedish, as the pages show it")
+    source: str = Field(description="visma (claimed in Visma eEkonomi) | fakturabro (Skatteverket's file from here)")
+    requested_amount: MoneyStr | None
+    approved_amount: MoneyStr | None
+    decided_at: date | None
+    reason: str | None
+    claim_id: int | None = None
+    back_invoice_id: int | None = Field(None, description="The invoice to the buyer for a refused or reduced amount")
+
+
 class HouseWorkView(BaseModel):
     type: str
     persons: list[PersonView]
     property_designation: str | None
     housing_coop_org_number: str | None
     apartment_number: str | None
+    claim: ClaimStateView | None = Field(None, description="Where the husavdrag claim stands (approved invoices)")
 
 
 class VatView(BaseModel):
@@ -128,6 +145,7 @@ class InvoiceWarning(BaseModel):
 
 class InvoiceView(BaseModel):
     id: int
+    external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     status: str
     number: int | None
     customer_number: str

@@ -15,6 +15,8 @@ from fakturabro.domain.husavdrag import paid_on_warning, payment_today_warning
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceStatus, Totals, compute_totals
 from fakturabro.domain.money import ZERO
+from fakturabro.husavdrag.overview import cap_warnings
+from fakturabro.husavdrag.state import claim_state_view
 from fakturabro.invoicing.content import domain_row, stored_content, totals_content
 from fakturabro.invoicing.views import (
     CustomerRef,
@@ -75,6 +77,7 @@ def invoice_view(
     customer = invoice.customer
     return InvoiceView(
         id=invoice.id,
+        external_id=invoice.external_id,
         status=invoice.status,
         number=invoice.number,
         customer_number=customer.customer_number,
@@ -97,7 +100,7 @@ def invoice_view(
         credit_reason=invoice.credit_reason,
         credited_by=list(settled.credit_ids.get(invoice.id, [])),
         rows=[_row_view(row) for row in invoice.rows],
-        house_work=_house_work(invoice, deductions, cipher, mask),
+        house_work=_house_work(session, invoice, deductions, cipher, mask),
         totals=totals,
         paid=paid,
         credited=credited,
@@ -108,7 +111,7 @@ def invoice_view(
         export=export_json(session, invoice.id),
         delivery=delivery_json(session, invoice.id),
         overdue=today is not None and is_owed(invoice) and invoice.due_date < today,
-        warnings=_warnings(invoice, payments, today),
+        warnings=_warnings(invoice, payments, today) + _cap_warnings(session, invoice, cipher, deductions, settlements),
     )
 
 
@@ -154,6 +157,20 @@ def _warnings(invoice: models.Invoice, payments: list[PaymentView], today: date 
         return []
     message = payment_today_warning(content, today)
     return [InvoiceWarning(code="husavdrag_rate_today", message=message)] if message else []
+
+
+def _cap_warnings(
+    session: Transaction,
+    invoice: models.Invoice,
+    cipher: PersonalDataCipher,
+    deductions: list[Decimal],
+    settlements: Settlements | None,
+) -> list[InvoiceWarning]:
+    """A draft shown on its own (not in a list: ``settlements`` given) warns before approval when its husavdrag
+    takes a buyer over a yearly cap, given the invoices already made to the buyer."""
+    if settlements is not None:
+        return []
+    return [InvoiceWarning(code="husavdrag_cap", message=m) for m in cap_warnings(session, invoice, cipher, deductions)]
 
 
 def _totals(session: Transaction, invoice: models.Invoice) -> tuple[TotalsView, list[Decimal]]:
@@ -203,7 +220,7 @@ def _row_view(row: models.InvoiceRow) -> RowView:
 
 
 def _house_work(
-    invoice: models.Invoice, deductions: list[Decimal], cipher: PersonalDataCipher, mask: bool
+    session: Transaction, invoice: models.Invoice, deductions: list[Decimal], cipher: PersonalDataCipher, mask: bool
 ) -> HouseWorkView | None:
     if not invoice.house_work_kind:
         return None
@@ -223,6 +240,7 @@ def _house_work(
         property_designation=invoice.property_designation,
         housing_coop_org_number=invoice.housing_coop_org_number,
         apartment_number=invoice.apartment_number,
+        claim=claim_state_view(session, invoice),
     )
 
 

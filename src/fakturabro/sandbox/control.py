@@ -21,6 +21,7 @@ from fakturabro.sandbox.oauth import (
     issue_tokens,
     parse_scopes,
 )
+from fakturabro.sandbox.resources import invoices
 from fakturabro.sandbox.state import CompanyState, Faults, OAuthClient, SandboxState, SandboxUser
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox control (test only)"])
@@ -195,6 +196,27 @@ async def create_client(state: StateDep, body: JsonBody) -> dict[str, Any]:
     with state.lock:
         state.clients[client_id] = client
     return {"client_id": client.client_id, "redirect_uris": client.redirect_uris}
+
+
+@router.put("/customerinvoices/{invoice_id}/taxdeduction")
+async def put_tax_deduction(
+    invoice_id: str, state: StateDep, body: JsonBody, company_id: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    """What the user and Skatteverket do in Visma's UI: claim the invoice's tax reduction
+    (`{"TaxDeductionStatus": 2}`) and refuse it (`3`). The change moves `ModifiedUtc`, as any change does."""
+    company = _company(state, company_id)
+    status = body.get("TaxDeductionStatus")
+    if not isinstance(status, int) or isinstance(status, bool):
+        raise HTTPException(400, "TaxDeductionStatus must be 2 or 3")
+    with state.lock:
+        invoice = company.invoices.get(invoice_id)
+        if invoice is None:
+            raise HTTPException(404, f"Unknown invoice {invoice_id}")
+        refusal = invoices.set_tax_deduction_status(invoice, status, state.timestamp())
+        if refusal:
+            raise HTTPException(409, refusal)
+        state.save()
+    return {"Id": invoice_id, "TaxDeductionStatus": status}
 
 
 @functools.cache

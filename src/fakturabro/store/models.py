@@ -36,6 +36,7 @@ NAME_LENGTH = 200
 SHORT_LENGTH = 50
 EMAIL_LENGTH = 254
 ROW_TEXT_LENGTH = 2000
+EXTERNAL_ID_LENGTH = 255
 
 
 def Money() -> ExactDecimal:  # noqa: N802 - reads like a type in the models
@@ -76,6 +77,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # "read" or "read write" (space-separated, as OAuth scopes); a token without "write" may only read.
+    scopes: Mapped[str] = mapped_column(String(SHORT_LENGTH), default="read write")
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class NumberSeries(Base):
@@ -90,11 +95,15 @@ class NumberSeries(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("company_id", "customer_number"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "customer_number"),
+        UniqueConstraint("company_id", "external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     customer_number: Mapped[str] = mapped_column(String(SHORT_LENGTH))
+    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))  # the vendor's own id
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     org_number: Mapped[str | None] = mapped_column(String(11))
     personal_number_encrypted: Mapped[str | None] = mapped_column(Text)
@@ -114,11 +123,12 @@ class Customer(Base):
 
 class Article(Base):
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     number: Mapped[str] = mapped_column(String(SHORT_LENGTH))
+    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))  # the vendor's own id
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     unit: Mapped[str] = mapped_column(String(SHORT_LENGTH), default="")
     unit_price: Mapped[Decimal] = mapped_column(Money())
@@ -133,11 +143,12 @@ class Invoice(Base):
     """An invoice; the totals columns are frozen at approval and empty on a draft."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))  # the vendor's own id
     number: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), index=True)
     invoice_date: Mapped[date] = mapped_column(Date)

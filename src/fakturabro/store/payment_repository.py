@@ -15,7 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 
+from fakturabro.domain.events import EventType
 from fakturabro.domain.invoice import InvoiceStatus
+from fakturabro.store.events import payment_event_data, record_invoice_event
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.store.models import Invoice, Payment
 from fakturabro.store.payment_sync_models import (
@@ -219,6 +221,13 @@ class PaymentImportRepository(CompanyScoped):
         invoice = self.session.scalar(query.with_for_update(of=Invoice))
         assert invoice is not None  # it came from our own export rows in this transaction
         self.session.add(payment)
+        record_invoice_event(
+            self.session,
+            invoice,
+            EventType.INVOICE_PAYMENT_REGISTERED,
+            payment.created_at,
+            payment=payment_event_data(payment),
+        )
         self.settle(self.session, invoice)
         return invoice.status
 

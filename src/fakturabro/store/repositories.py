@@ -37,6 +37,18 @@ class CompanyScoped:
         self.session.flush()
 
 
+class TokenRepository(CompanyScoped):
+    """A company's API tokens."""
+
+    def all(self) -> list[ApiToken]:
+        query = select(ApiToken).where(ApiToken.company_id == self.company_id).order_by(ApiToken.id)
+        return list(self.session.scalars(query))
+
+    def get(self, token_id: int, for_update: bool = False) -> ApiToken | None:
+        query = select(ApiToken).where(ApiToken.company_id == self.company_id, ApiToken.id == token_id)
+        return self.session.scalar(query.with_for_update() if for_update else query)
+
+
 class CompanyRepository:
     """Companies (tenants), their users and API tokens: found across tenants, by name, e-mail or token hash."""
 

@@ -32,9 +32,11 @@ import httpx
 import structlog
 
 from fakturabro.domain.errors import Conflict, ValidationFailed
+from fakturabro.domain.events import EventType
 from fakturabro.settings import Settings
 from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
+from fakturabro.store.events import record_event
 from fakturabro.store.repositories import Transaction
 from fakturabro.store.visma_models import VismaConnection, VismaOAuthRequest
 from fakturabro.visma.client import VismaClient
@@ -244,6 +246,19 @@ def _status(row: VismaConnection | None) -> ConnectionStatus:
     )
 
 
+def _connection_changed(session: Transaction, row: VismaConnection, now: datetime) -> None:
+    """The ``visma.connection_changed`` event, in the transaction that changed the connection."""
+    status = _status(row)
+    data = {
+        "state": str(status.state),
+        "activated": status.activated,
+        "mode": str(status.mode),
+        "visma_company_name": status.visma_company.name if status.visma_company else None,
+        "connected_at": status.connected_at.isoformat() if status.connected_at else None,
+    }
+    record_event(session, row.company_id, EventType.VISMA_CONNECTION_CHANGED, data, now)
+
+
 def connection_status(db: Database, company_id: int) -> ConnectionStatus:
     with db.transaction() as session:
         return _status(ConnectionRepository(session).get(company_id))
@@ -263,8 +278,9 @@ def update_integration(
             ) from None
     with db.transaction() as session:
         row = _connection(session, company_id, db.clock())
-        if activated is not None:
+        if activated is not None and activated != row.activated:
             row.activated = activated
+            _connection_changed(session, row, db.clock())
         if export_mode is not None:
             row.mode = export_mode.value
         row.updated_at = db.clock()
@@ -386,6 +402,7 @@ def complete_connect(
         row.connected_at = db.clock()
         row.last_error_code = None
         row.last_error_at = None
+        _connection_changed(session, row, db.clock())
     log.info("visma.connect.completed", company_id=company_id)
     return company_id
 
@@ -421,6 +438,7 @@ def disconnect(db: Database, company_id: int) -> ConnectionStatus:
         row.needs_reconnect = False
         row.token_generation += 1
         row.updated_at = db.clock()
+        _connection_changed(session, row, db.clock())
         log.info("visma.disconnected", company_id=company_id)
         return _status(row)
 
@@ -526,6 +544,7 @@ class DatabaseTokenStore:
                 row.last_error_code = (exc.oauth_error or "invalid_grant")[:50]
                 row.last_error_at = self._db.clock()
                 row.updated_at = self._db.clock()
+                _connection_changed(session, row, self._db.clock())
             finally:
                 self._held.session = None
         if refused is not None:

@@ -33,6 +33,7 @@ from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.pacing_db import pacer_for
 from fakturabro.sync.payments import schedule as payment_schedule
 from fakturabro.sync.reconciliation import run as reconciliation
+from fakturabro.sync.webhooks import delivery as webhooks
 from fakturabro.visma.client import VismaClient
 
 log = structlog.get_logger("fakturabro.sync.runtime")
@@ -85,6 +86,7 @@ def launch(
     executor_id: str | None = None,
     polling_interval_sec: float = 0.2,
     schedule_pending: bool = True,
+    webhook_deps: webhooks.WebhookDeps | None = None,
 ) -> None:
     """Configure the export, start DBOS (recovering workflows a dead process left) and register the queues (the two
     export lanes, the links)."""
@@ -102,6 +104,11 @@ def launch(
         )
     link_workflow.register(polling_interval_sec=polling_interval_sec, sweep=schedule_pending)
     reconciliation.register(polling_interval_sec=polling_interval_sec)
+    webhooks.register(
+        webhook_deps or webhooks.production_deps(settings, deps.db),
+        polling_interval_sec=polling_interval_sec,
+        schedule=schedule_pending,
+    )
     if schedule_pending and DBOS.get_schedule(PENDING_SCHEDULE) is None:
         DBOS.create_schedule(
             schedule_name=PENDING_SCHEDULE, workflow_fn=workflow.export_pending_scheduled, schedule="0 * * * * *"

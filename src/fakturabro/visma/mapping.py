@@ -27,6 +27,7 @@ from uuid import UUID
 
 from fakturabro.domain.customer import CustomerKind
 from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
+from fakturabro.domain.husavdrag_claims import ClaimState
 from fakturabro.domain.invoice import REVERSE_CHARGE_TEXT, InvoiceContent, InvoiceRow, RowKind, Totals, row_gross
 from fakturabro.domain.money import ZERO, to_ore
 from fakturabro.visma.models import (
@@ -522,3 +523,22 @@ def _fraction_percent(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return (value * 100 if abs(value) <= 1 else value).normalize()
+
+
+# --- the husavdrag claim in Visma (TaxDeductionStatus) ---------------------------------------------------------
+
+# shared/visma/NOTES.md: 0 not paid yet, 1 ready to claim, 2 claimed at Skatteverket, 3 refused by Skatteverket.
+# Visma has no state for an approved claim: Skatteverket's payout is entered as a decision in fakturabro.
+_CLAIM_STATES = {
+    0: ClaimState.AWAITING_PAYMENT,
+    1: ClaimState.READY,
+    2: ClaimState.REQUESTED,
+    3: ClaimState.REFUSED,
+}
+
+
+def husavdrag_claim_state(invoice: CustomerInvoice) -> ClaimState | None:
+    """The claim state of a Visma invoice with husavdrag; None without husavdrag or with a status we do not know."""
+    if not invoice.rot_reduced_invoicing_amount or invoice.tax_deduction_status is None:
+        return None
+    return _CLAIM_STATES.get(invoice.tax_deduction_status)

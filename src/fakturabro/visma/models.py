@@ -431,6 +431,8 @@ class CustomerInvoice(VismaModel):
     credited_by: list[CreditedBy] | None = read_only()
     created_utc: UtcDateTime | None = read_only()
     modified_utc: UtcDateTime | None = read_only()
+    # The husavdrag claim: 0 None, 1 ApplicableForDeductionExport, 2 ExportedToTaxAuthority, 3 RejectedByTaxAuthority
+    tax_deduction_status: int | None = read_only()
 
 
 class InvoicePayment(VismaModel):

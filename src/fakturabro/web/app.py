@@ -11,7 +11,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
-from fakturabro.web import api, api_visma, errors, ops, pages, payment_import, reconciliation, registers
+from fakturabro.web import api, api_visma, errors, husavdrag, ops, pages, payment_import, reconciliation, registers
+from fakturabro.web.integrator import install as install_integrator_api
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +37,8 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(payment_import.router)
     app.include_router(registers.router)
     app.include_router(reconciliation.router)
+    app.include_router(husavdrag.router)
+    install_integrator_api(app, container)  # events, webhooks, tokens, idempotency keys (web/integrator.py)
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.settings.session_secret(),

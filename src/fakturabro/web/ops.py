@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -117,13 +116,10 @@ def _background_state(container: Container) -> str:
     return "not launched" if runs_worker else "not in this process"
 
 
-_Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(deps._bearer)]  # noqa: SLF001
-
-
-def _company_id_noted(db: deps.Db, credentials: _Credentials) -> int:
+def _company_id_noted(access: Annotated[deps.TokenAccess, Depends(deps.get_token_access)]) -> int:
     """``deps.get_company_id`` plus putting the company on the request's log lines (installed as an override,
     so authorisation stays decided in one place, ``deps``)."""
-    company_id = deps.get_company_id(db, credentials)
+    company_id = deps.get_company_id(access)
     note_company(company_id)
     return company_id
 

@@ -41,6 +41,7 @@ class ResolutionInput(BaseModel):
     finding: str = Field(min_length=1, max_length=100)
     action: str = Field(min_length=1, max_length=30)
     visma_id: str | None = Field(default=None, max_length=100)
+    visma_number: str | None = Field(default=None, max_length=50)  # instead of visma_id: the customer's number
     customer_number: str | None = Field(default=None, max_length=50)
 
 
@@ -99,7 +100,9 @@ def latest_reconciliation(container: ContainerDep, company_id: CompanyId) -> dic
 @router.post(f"{API_PATH}/resolutions", tags=["visma"])
 def resolve_finding(body: ResolutionInput, company_id: CompanyId) -> dict[str, Any]:
     deps = _export_deps()
-    request = resolutions.ResolutionRequest(body.finding, body.action, body.visma_id, body.customer_number)
+    request = resolutions.ResolutionRequest(
+        body.finding, body.action, body.visma_id, body.customer_number, visma_number=body.visma_number
+    )
     resolved = _visma(lambda: resolutions.resolve(deps, company_id, request))
     return {"finding": resolved.finding, "exported_again": resolved.exported_again}
 
@@ -142,6 +145,7 @@ def reconciliation_submit(
     action: Annotated[str, Form(max_length=30)],
     finding: Annotated[str | None, Form(max_length=100)] = None,
     visma_id: Annotated[str | None, Form(max_length=100)] = None,
+    visma_number: Annotated[str | None, Form(max_length=50)] = None,
     customer_number: Annotated[str | None, Form(max_length=50)] = None,
 ) -> Response:
     check_csrf(request, csrf)
@@ -152,7 +156,13 @@ def reconciliation_submit(
         if not finding:
             raise ValidationFailed.single(("finding",), "Välj en avvikelse.", "finding_missing")
         deps = _export_deps()
-        wanted = resolutions.ResolutionRequest(finding, action, visma_id or None, customer_number or None)
+        wanted = resolutions.ResolutionRequest(
+            finding,
+            action,
+            visma_id or None,
+            customer_number or None,
+            visma_number=(visma_number or "").strip() or None,
+        )
         resolved = _visma(lambda: resolutions.resolve(deps, company_id, wanted))
     except DomainError as problem:
         return _page(request, container, company_id, error=_message(problem), status_code=_status(problem))

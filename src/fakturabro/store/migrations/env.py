@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-from fakturabro.store import (
-    delivery_models,  # noqa: F401 - its tables in the metadata autogenerate compares
-    visma_models,  # noqa: F401 - its tables in the metadata autogenerate compares
+from fakturabro.store import (  # noqa: F401 - their tables in the metadata autogenerate compares
+    delivery_models,
+    integrator_models,
+    visma_models,
 )
 from fakturabro.store.models import Base
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -25,10 +26,12 @@ from sqlalchemy.orm import Session
 
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.customer_identity import describe, numbers_contradict, same_customer
+from fakturabro.domain.events import EventType
 from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
 from fakturabro.store.database import Database
+from fakturabro.store.events import record_invoice_event
 from fakturabro.store.export_models import (
     LINK_OFF,
     LINK_PENDING,
@@ -241,11 +244,36 @@ def record(
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
+        entered = row.state != state
         row.state = state
         row.error = message if state != ExportState.EXPORTED else row.error
         row.error_id = error_id
         row.updated_at = deps.db.clock()
         session.add(_log_entry(deps, row, step, outcome, message, error_id, http_status))
+        if entered and state in STATE_EVENTS:
+            # Only on entering the state: a step that runs again after a crash must not record it twice.
+            _record_export_event(session, deps, invoice_id, STATE_EVENTS[state], message, error_id)
+
+
+STATE_EVENTS = {
+    ExportState.FAILED: EventType.INVOICE_EXPORT_FAILED,
+    ExportState.NEEDS_ATTENTION: EventType.INVOICE_NEEDS_ATTENTION,
+}
+
+
+def _record_export_event(
+    session: Session,
+    deps: ExportDeps,
+    invoice_id: int,
+    event_type: EventType,
+    message: str | None = None,
+    error_id: str | None = None,
+    **extra: Any,
+) -> None:
+    invoice = session.get(models.Invoice, invoice_id)
+    assert invoice is not None
+    export = {"message": message, "error_id": error_id, **extra}
+    record_invoice_event(session, invoice, event_type, deps.db.clock(), export=export)
 
 
 def _log_entry(
@@ -958,11 +986,23 @@ def finish(
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
         row.totals_difference = difference
+        entered = row.state != ExportState.EXPORTED
         row.state = ExportState.EXPORTED
         row.error = warning
         row.error_id = None
         row.exported_at = row.updated_at = deps.db.clock()
         session.add(_log_entry(deps, row, "finish", "exported" if difference is None else "totals_differ", warning))
+        if entered:
+            _record_export_event(
+                session,
+                deps,
+                invoice_id,
+                EventType.INVOICE_EXPORTED,
+                warning,
+                visma_id=row.visma_id,
+                mode=row.mode,
+                totals_difference=difference,
+            )
     return difference
 
 

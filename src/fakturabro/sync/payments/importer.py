@@ -25,6 +25,7 @@ from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import rate_change_notice
 from fakturabro.domain.invoice import InvoiceContent, InvoiceStatus
 from fakturabro.domain.money import ZERO
+from fakturabro.husavdrag.state import VismaClaimRead, record_visma_states
 from fakturabro.invoicing.content import stored_content
 from fakturabro.invoicing.settlement import settle
 from fakturabro.store import models
@@ -109,6 +110,7 @@ class PageOutcome:
     deviations: int = 0
     registered: int = 0
     reversed: int = 0
+    claim_reads: list[VismaClaimRead] = field(default_factory=list)  # Visma's husavdrag claim states in the page
 
 
 def import_payments(
@@ -279,7 +281,10 @@ def _apply_page(
 ) -> PageOutcome:
     with db.transaction() as session:
         pages = PaymentImportRepository(session, company_id, settle=settle)
-        return apply_page(pages, db.clock, run_id, source, page, overlap)
+        outcome = apply_page(pages, db.clock, run_id, source, page, overlap)
+        # The claim states come with the same page: no call of their own, committed with the page's payments.
+        record_visma_states(session, company_id, outcome.claim_reads, db.clock())
+        return outcome
 
 
 def apply_page(
@@ -300,6 +305,7 @@ def apply_page(
     for action in actions:
         _execute(pages, clock, run_id, action, outcome)
     _remember_documents(pages, clock, page.receivables, exported)
+    outcome.claim_reads = claim_reads(page.receivables, exported)
     if page.is_last:
         cursor.cursor_utc, cursor.upper_bound_utc = page.upper_bound, None
     else:
@@ -524,6 +530,20 @@ def _remember_documents(
         row.invoice_id, row.kind, row.is_credit = ours.invoice_id, receivable.kind.value, receivable.is_credit
         row.visma_invoice_number = receivable.invoice_number
         row.to_pay, row.remaining, row.seen_at = receivable.to_pay, receivable.remaining, clock()
+
+
+def claim_reads(receivables: list[VismaReceivable], exported: list[ExportedInvoice]) -> list[VismaClaimRead]:
+    """Visma's husavdrag claim state of our exported invoices among ``receivables`` (credit invoices have none)."""
+    ours_by_document = match(receivables, exported)
+    reads = []
+    for receivable in receivables:
+        ours = ours_by_document.get(receivable.visma_id)
+        if ours is None or ours.is_credit or receivable.claim_state is None or receivable.claim_status is None:
+            continue
+        reads.append(
+            VismaClaimRead(ours.invoice_id, receivable.claim_state, receivable.claim_status, receivable.reduction)
+        )
+    return reads
 
 
 def _payment_sums(payments: list[PaymentRow]) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, int]]:

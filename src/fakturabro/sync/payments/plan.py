@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fakturabro.domain.husavdrag import DeductionAtPayment, husavdrag_at_payment
+from fakturabro.domain.husavdrag_claims import ClaimState
 from fakturabro.domain.invoice import InvoiceContent
 from fakturabro.domain.money import ZERO
 
@@ -67,6 +68,10 @@ class VismaReceivable:
     is_credit: bool = False
     created_from_draft_id: str | None = None
     payment_date: date | None = None
+    # Husavdrag: where Visma's claim to Skatteverket stands, and the reduction Visma keeps (None without husavdrag).
+    claim_state: ClaimState | None = None
+    claim_status: int | None = None
+    reduction: Decimal | None = None
 
     @property
     def paid(self) -> Decimal:

@@ -13,6 +13,7 @@ from datetime import datetime
 from fakturabro.domain.money import ZERO
 from fakturabro.sync.payments.plan import DocumentKind, VismaReceivable
 from fakturabro.visma.client import Page, VismaClient
+from fakturabro.visma.mapping import husavdrag_claim_state
 from fakturabro.visma.models import CustomerInvoice, CustomerLedgerItem
 
 
@@ -75,6 +76,9 @@ def from_invoice(invoice: CustomerInvoice) -> VismaReceivable:
         is_credit=bool(invoice.is_credit_invoice),
         created_from_draft_id=str(invoice.created_from_draft_id) if invoice.created_from_draft_id else None,
         payment_date=invoice.payment_date,
+        claim_state=husavdrag_claim_state(invoice),
+        claim_status=invoice.tax_deduction_status,
+        reduction=invoice.rot_reduced_invoicing_amount,
     )
 
 

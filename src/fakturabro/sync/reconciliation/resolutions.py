@@ -42,6 +42,7 @@ class ResolutionRequest:
     action: str
     visma_id: str | None = None
     customer_number: str | None = None  # for ``renumber``: the new number (else the next one free on both sides)
+    visma_number: str | None = None  # for ``link``, instead of ``visma_id``: the Visma customer's number
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _resolve_customer(
     if request.action == planner.RENUMBER:
         number = _renumber(deps, company_id, customer_id, request.customer_number, current)
         return {"action": request.action, "customer_number": number, "decided_at": deps.db.clock().isoformat()}
-    visma_id = request.visma_id or offered.get("visma_id")
+    visma_id = request.visma_id or _id_of_number(deps, company_id, request.visma_number) or offered.get("visma_id")
     if not visma_id:
         raise ValidationFailed.single(("visma_id",), "Välj kunden i Visma att länka till.", "visma_id_missing")
     if request.action == planner.CONFIRM_SAME and visma_id != offered.get("visma_id"):
@@ -136,6 +137,19 @@ def _resolve_customer(
         "visma_number": theirs.customer_number,
         "decided_at": deps.db.clock().isoformat(),
     }
+
+
+def _id_of_number(deps: ExportDeps, company_id: int, number: str | None) -> str | None:
+    if not number:
+        return None
+    found = deps.client_for(company_id).find_customer_by_number(number)
+    if found is None or found.id is None:
+        raise ValidationFailed.single(
+            ("visma_number",),
+            f"Kundnummer {number} finns inte i företagets Visma eEkonomi.",
+            "visma_customer_not_found",
+        )
+    return str(found.id)
 
 
 def _visma_customer(deps: ExportDeps, company_id: int, visma_id: str) -> Customer:

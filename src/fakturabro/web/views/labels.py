@@ -75,6 +75,7 @@ EXPORT_OUTCOMES = {
     "linked": "länkad från Visma",
     "not_connected": "inte kopplad",
     "needs_reconnect": "behöver återanslutning",
+    "needs_attention": "behöver åtgärd (kunden i Visma stämmer inte)",
     "bug": "oväntat fel",
     "failed": "misslyckades",
     "waiting": "väntar",

@@ -13,7 +13,7 @@ from fakturabro.store.database import Database
 from fakturabro.store.export_models import InvoiceExport, link_state
 from fakturabro.store.export_state_repository import ExportStateRepository
 
-FINAL_STATES = ("exported", "failed", "needs_reconnect")
+FINAL_STATES = ("exported", "failed", "needs_reconnect", "needs_attention")
 
 
 @dataclass(frozen=True)

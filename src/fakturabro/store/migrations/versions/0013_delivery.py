@@ -2,7 +2,7 @@
 customer's e-invoice address.
 
 Revision ID: 0013_delivery
-Revises: 0007_reconciliation
+Revises: 0012_husavdrag_claims
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_delivery"
-down_revision: str | None = "0007_reconciliation"
+down_revision: str | None = "0012_husavdrag_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
