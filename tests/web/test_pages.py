@@ -41,7 +41,8 @@ def _draft(user: User, customer_number: str, **fields: str) -> int:
 
 def _customer_number(user: User, name: str) -> str:
     page = user.get("/customers", params={"q": name.split()[0]}).text
-    match = re.search(r"<td>([0-9A-Za-z._/-]+)</td>\s*<td class=\"name\"><a href=\"/customers/\d+\">" + re.escape(name), page)
+    row = r"<td>([0-9A-Za-z._/-]+)</td>\s*<td class=\"name\"><a href=\"/customers/\d+\">"
+    match = re.search(row + re.escape(name), page)
     assert match is not None, page
     return match.group(1)
 
