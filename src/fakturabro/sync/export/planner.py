@@ -164,24 +164,24 @@ def _hint(error: VismaError, text: str) -> str:
     lowered = text.lower()
     if error.status == 403:
         return (
-            'Integrationen är inte aktiverad i Visma. Aktivera "Visma Integration" under Appar och integrationer '
+            "Integrationen är inte aktiverad i Visma. Aktivera ”Visma Integration” under Appar och integrationer "
             "i Visma eEkonomi."
         )
     if error.status == 404:
         return (
             "dokumentet eller kunden som exporten byggde på finns inte längre i Visma (borttaget där?). Välj "
-            '"Exportera igen" om fakturan ska skickas på nytt.'
+            "”Exportera igen” om fakturan ska skickas på nytt."
         )
     if error.error_code == 4002 or "mandatory" in lowered or "required" in lowered:
         return "ett obligatoriskt fält saknas (ofta kundens postnummer eller ort)."
     if "reverse" in lowered or "omvänd" in lowered:
         return (
-            'omvänd byggmoms godtogs inte. Kryssa i "Fakturerar enligt regler för omvänd skattskyldighet" i Visma '
+            "omvänd byggmoms godtogs inte. Kryssa i ”Fakturerar enligt regler för omvänd skattskyldighet” i Visma "
             "och kontrollera att kunden har momsregistreringsnummer."
         )
     if "rot" in lowered or "rut" in lowered or "green" in lowered or "person" in lowered:
         return (
-            'husavdraget godtogs inte. Kontrollera att "Fakturerar husarbete" är ikryssat i Visma och att kunden '
+            "husavdraget godtogs inte. Kontrollera att ”Fakturerar husarbete” är ikryssat i Visma och att kunden "
             "är privatperson."
         )
     if "invoicenumber" in lowered:

@@ -103,8 +103,8 @@ class ExportDeps:
     mode_for: Callable[[int], str]
     connected: Callable[[int], bool] = lambda _company_id: True
     public_url: str = "http://127.0.0.1:8000"
-    fallback_name: str = "Minuba"
-    house_work_fallback_name: str = "Minuba ROT/RUT"
+    fallback_name: str = "fakturabro"
+    house_work_fallback_name: str = "fakturabro ROT/RUT"
     article_refresh_seconds: float = 60.0
     link_back: bool = True
     # A create whose answer was lost is looked up by its marker; only after this long (more than the client's
