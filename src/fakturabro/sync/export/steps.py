@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -500,11 +501,35 @@ class CompanyReference:
 
 
 def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
-    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table."""
+    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table.
+
+    A company's first exports run side by side (one per new customer), so the read is made under a lock per
+    company in this process: the others wait for it and take it from the table instead of reading it again."""
+    cached = _cached_company_reference(deps, company_id)
+    if cached is not None:
+        return cached
+    with _company_reference_lock(company_id):
+        return _cached_company_reference(deps, company_id) or _read_company_reference(deps, company_id, client)
+
+
+def _cached_company_reference(deps: ExportDeps, company_id: int) -> CompanyReference | None:
     with deps.db.transaction() as session:
         cache = session.get(VismaCompanyCache, company_id)
         if cache is not None and cache.refreshed_at is not None and cache.codings:
             return CompanyReference(cache.terms_of_payment_id, cache.unit_id, cached_codings(cache.codings))
+    return None
+
+
+_company_reference_locks: dict[int, threading.Lock] = {}
+_company_reference_locks_guard = threading.Lock()
+
+
+def _company_reference_lock(company_id: int) -> threading.Lock:
+    with _company_reference_locks_guard:
+        return _company_reference_locks.setdefault(company_id, threading.Lock())
+
+
+def _read_company_reference(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
     settings = client.get_company_settings()
     units = client.list_units()
     codings = client.list_article_account_codings()
