@@ -91,8 +91,7 @@ def test_credit_search_and_customer_page(sized_page: tuple[Page, int], server: S
     expect(page.get_by_text(f"Kreditfaktura till faktura {number}: Två meter rör för mycket")).to_be_visible()
     page.get_by_role("button", name=re.compile("Godkänn som faktura")).click()
     expect(page.locator("#credits")).to_contain_text(f"Krediterar faktura {number}: Två meter rör för mycket")
-    # 2 m à 40 kr + 25 % moms, as a credit
-    expect(page.get_by_text(re.compile(r"[-−]100,00\s*kr")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"[-−]100,00\s*kr")).first).to_be_visible()  # 2 m à 40 kr + 25 % moms
     screenshot(page, f"41-kreditfaktura-{width}")
 
     # Whole credit of the other invoice: it ends up Krediterad.
