@@ -61,6 +61,7 @@ def test_a_steady_state_export_is_two_steps_and_one_call(api: ExportApi) -> None
 
 
 def test_an_export_that_meets_a_new_customer_resolves_it_in_its_own_steps(api: ExportApi) -> None:
+    warm_up(api, api.company_customer(), [LABOUR])  # the fallback article exists: only the customer is new
     customer = api.private_customer()
     invoice = api.approve(customer, [LABOUR])
 
@@ -83,7 +84,7 @@ def test_a_prepared_attempt_of_a_superseded_generation_does_nothing(api: ExportA
         attempts = row.attempts
 
     replayed = DBOS.start_workflow(
-        workflow.export_invoice_in_two_steps, api.company.id, invoice["id"], 1, False
+        workflow.export_invoice_in_two_steps, api.company.id, invoice["id"], 1, "parallel"
     ).get_result()
 
     assert replayed == "superseded"  # exported already: the generation is done, nothing is sent again

@@ -92,11 +92,11 @@ def test_a_name_longer_than_visma_takes_is_refused_with_the_field_to_shorten() -
 
 def test_fallback_articles_per_vat_rate_and_husavdrag() -> None:
     assert mapping.fallback_article_for(D("25.00"), husavdrag=False).number == "MINUBA"
-    assert mapping.fallback_article_for(D("25.00"), husavdrag=False).name == "Minuba"
+    assert mapping.fallback_article_for(D("25.00"), husavdrag=False).name == "fakturabro"
     assert mapping.fallback_article_for(D("12.00"), husavdrag=False).number == "MINUBA-12"
-    assert mapping.fallback_article_for(D("12.00"), husavdrag=False).name == "Minuba 12 %"
+    assert mapping.fallback_article_for(D("12.00"), husavdrag=False).name == "fakturabro 12 %"
     rot = mapping.fallback_article_for(D(25), husavdrag=True)
-    assert (rot.number, rot.name, rot.service) == ("MINUBA-ROTRUT", "Minuba ROT/RUT", True)
+    assert (rot.number, rot.name, rot.service) == ("MINUBA-ROTRUT", "fakturabro ROT/RUT", True)
 
 
 def test_rows_use_identical_article_numbers_and_fall_back_otherwise() -> None:

@@ -189,7 +189,7 @@ def test_editor_buttons_add_and_fill_rows_without_saving(user: User, web_contain
     assert filled.status_code == 200
     assert filled.text.lstrip().startswith('<form id="editor"')
     assert 'value="Golvbrunn"' in filled.text
-    assert 'value="1234,5"' in filled.text
+    assert 'value="1234,50"' in filled.text  # a price with its öre (issue 20: not "1234,5")
     added = user.post("/invoices/new", {"rows-0-kind": "labour", "action": "add_row-text"})
     assert added.status_code == 200
     assert 'name="rows-1-kind"' in added.text

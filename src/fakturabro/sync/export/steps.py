@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -102,8 +103,8 @@ class ExportDeps:
     mode_for: Callable[[int], str]
     connected: Callable[[int], bool] = lambda _company_id: True
     public_url: str = "http://127.0.0.1:8000"
-    fallback_name: str = "Minuba"
-    house_work_fallback_name: str = "Minuba ROT/RUT"
+    fallback_name: str = "fakturabro"
+    house_work_fallback_name: str = "fakturabro ROT/RUT"
     article_refresh_seconds: float = 60.0
     link_back: bool = True
     # A create whose answer was lost is looked up by its marker; only after this long (more than the client's
@@ -224,17 +225,20 @@ def begin_attempt(deps: ExportDeps, company_id: int, invoice_id: int, generation
     """Mark the invoice as exporting for this workflow generation; a stale or finished generation stops."""
     mode = deps.mode_for(company_id)
     with deps.db.transaction() as session:
-        return begin_in(session, deps, company_id, invoice_id, generation, mode)
+        return begin_in(session, deps, company_id, invoice_id, generation, mode, counts=True)
 
 
-def begin_in(session: Session, deps: ExportDeps, company_id: int, invoice_id: int, generation: int, mode: str) -> Begun:
-    """`begin_attempt` in ``session``, with the company's current export ``mode``."""
+def begin_in(
+    session: Session, deps: ExportDeps, company_id: int, invoice_id: int, generation: int, mode: str, *, counts: bool
+) -> Begun:
+    """`begin_attempt` in ``session``, with the company's current export ``mode``; an export handed over to another
+    lane goes on with the same attempt there (``counts`` False)."""
     row = ensure_export_row(session, company_id, invoice_id, deps.db.clock())
     if row.generation != generation or row.state == ExportState.EXPORTED:
         return Begun(False, row.mode or mode, row.attempts)
     row.state = ExportState.EXPORTING
     row.mode = row.mode if row.visma_id else mode
-    row.attempts += 1
+    row.attempts += 1 if counts else 0
     row.updated_at = deps.db.clock()
     return Begun(True, row.mode or mode, row.attempts)
 
@@ -321,9 +325,17 @@ class ResolvedCustomer:
 
 
 class CreateNeeded(Exception):  # noqa: N818 - a hand-over, not a failure
-    """An export in the parallel lane would have to create a customer or an article in Visma (its routing went
-    stale: a link removed, the article cache refreshed). It creates nothing; the workflow hands it to the serial
-    lane. Only a message argument, so DBOS can pickle it into the step's record."""
+    """An export would have to create something in Visma that its lane does not serialise (see `ExportLane`). It
+    creates nothing; the workflow hands it to the lane that does. Only a message argument, so DBOS can pickle it
+    into the step's record. (Recorded before the two kinds below, it meant the company's serial lane.)"""
+
+
+class CustomerToCreate(CreateNeeded):
+    """The invoice's customer is not linked: only the customer's lane may look it up and create it."""
+
+
+class ArticlesToCreate(CreateNeeded):
+    """A fallback article the rows need is not cached: only the company's serial lane may create it."""
 
 
 class NeedsAttention(Exception):  # noqa: N818 - a state the user resolves, not a failure
@@ -344,8 +356,9 @@ def resolve_customer(
     unless Visma changed the linked customer into someone else since (`recheck_linked_customers`). Either
     contradiction raises `NeedsAttention`: nothing is booked on a customer that may be another person.
 
-    Without ``may_create`` (the parallel lane) only the link is used: an unlinked customer raises `CreateNeeded`
-    before any call, so the lookup, the create and the new link row happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the customer's) only the link is used: an unlinked customer raises
+    `CustomerToCreate` before any call, so the lookup, the create and the new link row happen in the customer's
+    lane alone."""
     with deps.db.transaction() as session:
         customer = invoice_in(session, company_id, invoice_id).customer
         customer_id = customer.id
@@ -361,7 +374,7 @@ def resolve_customer(
                 mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
                 return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
     if not may_create:
-        raise CreateNeeded(f"customer {customer_id} of company {company_id} is not linked to Visma")
+        raise CustomerToCreate(f"customer {customer_id} of company {company_id} is not linked to Visma")
     ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
@@ -488,11 +501,35 @@ class CompanyReference:
 
 
 def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
-    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table."""
+    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table.
+
+    A company's first exports run side by side (one per new customer), so the read is made under a lock per
+    company in this process: the others wait for it and take it from the table instead of reading it again."""
+    cached = _cached_company_reference(deps, company_id)
+    if cached is not None:
+        return cached
+    with _company_reference_lock(company_id):
+        return _cached_company_reference(deps, company_id) or _read_company_reference(deps, company_id, client)
+
+
+def _cached_company_reference(deps: ExportDeps, company_id: int) -> CompanyReference | None:
     with deps.db.transaction() as session:
         cache = session.get(VismaCompanyCache, company_id)
         if cache is not None and cache.refreshed_at is not None and cache.codings:
             return CompanyReference(cache.terms_of_payment_id, cache.unit_id, cached_codings(cache.codings))
+    return None
+
+
+_company_reference_locks: dict[int, threading.Lock] = {}
+_company_reference_locks_guard = threading.Lock()
+
+
+def _company_reference_lock(company_id: int) -> threading.Lock:
+    with _company_reference_locks_guard:
+        return _company_reference_locks.setdefault(company_id, threading.Lock())
+
+
+def _read_company_reference(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
     settings = client.get_company_settings()
     units = client.list_units()
     codings = client.list_article_account_codings()
@@ -612,8 +649,8 @@ def resolve_articles(
 ) -> list[str | None]:
     """The Visma article id of every row (None for text rows); fallback articles are created when missing.
 
-    Without ``may_create`` (the parallel lane) a fallback missing from the cache raises `CreateNeeded` instead:
-    the lookup and the create happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the company's serial one) a fallback missing from the cache raises
+    `ArticlesToCreate` instead: the lookup and the create happen in the serial lane alone."""
     invoice = load_invoice(deps.db, company_id, invoice_id)
     client = deps.client_for(company_id)
     reference = _company_cache(deps, company_id, client)
@@ -626,7 +663,7 @@ def resolve_articles(
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:
             if not may_create:
-                raise CreateNeeded(f"fallback article {item.fallback.number} of company {company_id} is not cached")
+                raise ArticlesToCreate(f"fallback article {item.fallback.number} of company {company_id} is not cached")
             known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
     return [str(known[item.article_number].id) if item.article_number else None for item in plan]
 
@@ -694,7 +731,13 @@ def _ensure_fallback(
 # --- routing ----------------------------------------------------------------------------------------------------
 
 
-def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLane:
+@dataclass(frozen=True)
+class ExportRoute:
+    lane: ExportLane
+    customer_id: int  # the customer's lane is keyed by it
+
+
+def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportRoute:
     """The lane an export starts in, from one read transaction on our tables (no Visma call): parallel when its
     customer is linked and every article its rows need is cached (`planner.choose_lane`)."""
     voucher = deps.mode_for(company_id) == VOUCHER_MODE  # verifikation sends no articles
@@ -714,7 +757,13 @@ def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLan
             if linked and numbers
             else ()
         )
-    return choose_lane(linked, rows, cached)
+        return ExportRoute(choose_lane(linked, rows, cached), invoice.customer_id)
+
+
+def customer_of(deps: ExportDeps, company_id: int, invoice_id: int) -> int:
+    """The id of the invoice's customer (fixed since its approval)."""
+    with deps.db.transaction() as session:
+        return invoice_in(session, company_id, invoice_id).customer_id
 
 
 # --- the document ------------------------------------------------------------------------------------------------

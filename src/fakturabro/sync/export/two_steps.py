@@ -38,12 +38,13 @@ class Prepared:
     article_ids: tuple[str | None, ...] = ()
 
 
-def prepare(deps: ExportDeps, company_id: int, invoice_id: int, generation: int) -> Prepared:
-    """Begin the attempt, check the connection and resolve the customer and the articles when that needs nothing
-    but our tables (`_steady_resolution`); raises when the company is not connected."""
+def prepare(deps: ExportDeps, company_id: int, invoice_id: int, generation: int, *, counts: bool = True) -> Prepared:
+    """Begin the attempt (``counts`` False: go on with an attempt handed over from another lane), check the
+    connection and resolve the customer and the articles when that needs nothing but our tables
+    (`_steady_resolution`); raises when the company is not connected."""
     mode = deps.mode_for(company_id)
     with deps.db.transaction() as session:
-        begun = steps.begin_in(session, deps, company_id, invoice_id, generation, mode)
+        begun = steps.begin_in(session, deps, company_id, invoice_id, generation, mode, counts=counts)
         steady = _steady_resolution(session, deps, company_id, invoice_id, begun.mode) if begun.proceed else None
     if begun.proceed:
         deps.client_for(company_id)  # the connection: raises when the company is not connected (or must reconnect)

@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from fakturabro.bootstrap import Container
 from fakturabro.domain.errors import Conflict, DomainError, ValidationFailed
 from fakturabro.domain.husavdrag import HusavdragKind
+from fakturabro.domain.swedish_format import plural
 from fakturabro.husavdrag import claims, decisions, overview
 from fakturabro.husavdrag.views import ClaimInvoiceView
 from fakturabro.invoicing import invoices
@@ -232,7 +233,7 @@ def _import_file(request: Request, db: Database, company_id: int, data: bytes, f
         recorded = decisions.import_decision_file(db, company_id, data, decided_at)
     except DomainError as error:
         return _page(request, db, company_id, None, errors={"file": _messages(error)}, status_code=_status(error))
-    notice = f"Beslutsfilen är inläst: beslut för {len(recorded)} fakturor."
+    notice = f"Beslutsfilen är inläst: beslut för {plural(len(recorded), 'faktura', 'fakturor')}."
     return _page(request, db, company_id, None, notice=notice)
 
 
