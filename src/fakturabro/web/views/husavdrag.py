@@ -23,6 +23,7 @@ from fakturabro.domain.errors import Conflict, DomainError, ValidationFailed
 from fakturabro.domain.husavdrag import HusavdragKind
 from fakturabro.domain.swedish_format import plural
 from fakturabro.husavdrag import claims, decisions, overview
+from fakturabro.husavdrag.views import ClaimInvoiceView
 from fakturabro.invoicing import invoices
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.invoicing.views_builder import swedish_today
@@ -149,14 +150,11 @@ def _decide_claim(request: Request, db: Database, company_id: int, claim_id: int
     values = {key: text(form, key) or "" for key in form if isinstance(form.get(key), str)}
     errors: dict[str, str] = {}
     decided_at = _date(values.get("decided_at", ""), errors)
-    entries = []
-    for item in claim.invoices:
-        if item.decided_at is not None or not values.get(f"approved-{item.invoice_id}"):
-            continue
-        amount = _amount(values[f"approved-{item.invoice_id}"], f"approved-{item.invoice_id}", errors)
-        reason = values.get(f"reason-{item.invoice_id}") or None
-        if amount is not None:
-            entries.append(decisions.DecisionEntry(item.invoice_id, amount, None, reason))
+    entries = [
+        entry
+        for item in claim.invoices
+        if item.decided_at is None and (entry := _entry_of(item, values, errors)) is not None
+    ]
     if not entries and not errors:
         errors["decision"] = "Skriv det godkända beloppet för minst en faktura (0 om allt avslogs)."
     if not errors and decided_at is not None:
@@ -167,6 +165,30 @@ def _decide_claim(request: Request, db: Database, company_id: int, claim_id: int
         else:
             return RedirectResponse(f"/husavdrag/claims/{claim_id}", status_code=303)
     return _claim_page(request, db, company_id, claim_id, values=values, errors=errors, status_code=422)
+
+
+def _entry_of(item: ClaimInvoiceView, values: dict[str, str], errors: dict[str, str]) -> decisions.DecisionEntry | None:
+    """One invoice's decision from the claim page; None when nothing is written for it. With several buyers,
+    Skatteverket decides per buyer (one ärende each), so the page asks per buyer and the invoice's is their sum."""
+    reason = values.get(f"reason-{item.invoice_id}") or None
+    if len(item.buyers) < 2:
+        key = f"approved-{item.invoice_id}"
+        amount = _amount(values[key], key, errors) if values.get(key) else None
+        return decisions.DecisionEntry(item.invoice_id, amount, None, reason) if amount is not None else None
+    keys = [f"approved-{item.invoice_id}-{buyer.position}" for buyer in item.buyers]
+    written = [key for key in keys if values.get(key)]
+    if not written:
+        return None
+    if len(written) < len(keys):
+        for key in keys:
+            if not values.get(key):
+                errors[key] = "Skriv det godkända beloppet för varje köpare (0 om allt avslogs)."
+        return None
+    amounts = [_amount(values[key], key, errors) for key in keys]
+    parts = tuple(amount for amount in amounts if amount is not None)
+    if len(parts) < len(keys):
+        return None
+    return decisions.DecisionEntry(item.invoice_id, sum(parts, Decimal(0)), parts, reason)
 
 
 @router.post("/husavdrag/invoices/{invoice_id}/decision", response_class=HTMLResponse)
