@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, validation_alias=AliasChoices("FAKTURABRO_SECURE_COOKIES", "secure_cookies")
     )
+    # Limits (see docs/DEPLOYMENT.md, "Säkerhet"): a request body, a file upload, the rows of one import.
+    max_json_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, validation_alias=AliasChoices("FAKTURABRO_MAX_JSON_BYTES", "max_json_bytes")
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        validation_alias=AliasChoices("FAKTURABRO_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+    )
+    max_import_rows: int = Field(
+        default=50_000, ge=1, validation_alias=AliasChoices("FAKTURABRO_MAX_IMPORT_ROWS", "max_import_rows")
+    )
 
     visma_client_id: str | None = Field(
         default=None, validation_alias=AliasChoices("VISMA_CLIENT_ID", "visma_client_id")
