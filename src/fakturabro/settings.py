@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         default=8 * 3600, validation_alias=AliasChoices("FAKTURABRO_SESSION_MAX_AGE", "session_max_age_seconds")
     )
+    # A login session ends when unused this long (the idle timeout), and in any case after session_max_age.
+    session_idle_seconds: int = Field(
+        default=60 * 60, ge=60, validation_alias=AliasChoices("FAKTURABRO_SESSION_IDLE", "session_idle_seconds")
+    )
     secure_cookies: bool = Field(
         default=False, validation_alias=AliasChoices("FAKTURABRO_SECURE_COOKIES", "secure_cookies")
     )
