@@ -76,12 +76,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("VISMA_API_BASE_URL", "visma_api_base_url")
     )
     # The Visma articles rows land on when their article number has no identical article in Visma (the seed's
-    # "Minuba" and "Minuba ROT/RUT"); a firm migrating from another integration may already have its own.
+    # Minuba integration named them "Minuba" and "Minuba ROT/RUT"; ours carry the product's own name, which our
+    # users know); a firm migrating from another integration may already have its own and names it here.
     visma_fallback_article: str = Field(
-        default="Minuba", validation_alias=AliasChoices("VISMA_FALLBACK_ARTICLE", "visma_fallback_article")
+        default="fakturabro", validation_alias=AliasChoices("VISMA_FALLBACK_ARTICLE", "visma_fallback_article")
     )
     visma_house_work_fallback_article: str = Field(
-        default="Minuba ROT/RUT",
+        default="fakturabro ROT/RUT",
         validation_alias=AliasChoices("VISMA_HOUSE_WORK_FALLBACK_ARTICLE", "visma_house_work_fallback_article"),
     )
 

@@ -259,6 +259,26 @@ def _check_row(row: InvoiceRow, loc: Location, errors: ErrorCollector) -> None:
         errors.add((*loc, "discount_percent"), "Rabatten får ha högst två decimaler.", "too_precise")
     if row.hours is not None and not Decimal(0) <= row.hours <= Decimal(10000):
         errors.add((*loc, "hours"), "Timmarna måste vara mellan 0 och 10 000.", "out_of_range")
+    elif _priced_by_the_hour(row) and row.hours is not None and row.hours != row.quantity:
+        # Priced per hour, the quantity is the hours: a different "Timmar" would bill one number of hours and
+        # report another to Skatteverket.
+        errors.add(
+            (*loc, "hours"),
+            f"Raden är i timmar, så antalet ({_plain(row.quantity)}) är timmarna; Timmar säger {_plain(row.hours)}. "
+            "Ändra antalet, eller lämna Timmar tomt.",
+            "hours_differ_from_quantity",
+        )
+
+
+HOUR_UNITS = frozenset({"tim", "tim.", "timme", "timmar", "h", "t"})
+
+
+def _priced_by_the_hour(row: InvoiceRow) -> bool:
+    return row.kind is RowKind.LABOUR and row.unit.strip().lower() in HOUR_UNITS
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _check_amount(
@@ -404,11 +424,26 @@ def _check_work_rows(content: InvoiceContent, claim: HusavdragClaim, errors: Err
                 f"Arbetstypen hör inte till {claim.kind.label}.",
                 "house_work_type_mismatch",
             )
-    if not deduction_bases(content):
-        what = "arbetsrad" if claim.kind is not HusavdragKind.GREEN else "rad"
+    if deduction_bases(content):
+        return
+    green = claim.kind is HusavdragKind.GREEN
+    untyped = [
+        index
+        for index, row in enumerate(content.rows)
+        if row.house_work_type is None and (row.kind is RowKind.LABOUR or (green and row.kind is not RowKind.TEXT))
+    ]
+    allowed = ", ".join(work.value for work in HouseWorkType if work.kind is claim.kind)
+    what = "rad" if green else "arbetsrad"
+    if not untyped:  # nothing to point at: no row that could carry the work type
         errors.add(
             ("rows",),
-            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label}.",
+            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label} ({allowed}).",
+            "husavdrag_without_work",
+        )
+    for index in untyped:  # the rows that need a work type, each with the values it may take
+        errors.add(
+            ("rows", index, "house_work_type"),
+            f"{claim.kind.label} kräver en arbetstyp på raden. Välj en av: {allowed}.",
             "husavdrag_without_work",
         )
 

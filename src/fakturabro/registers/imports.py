@@ -258,11 +258,29 @@ def row_result(action: object) -> RowResult:
     if isinstance(action, LinkExisting):
         return RowResult(action.row, action.key, "linked", f"Finns redan som kund {action.existing_key}.")
     if isinstance(action, Conflict):
-        detail = f"Samma nummer men annat {_labels(action.fields)}: välj vilken som gäller."
+        detail = f"Samma nummer men annat {_labels(action.fields)}: {_both_sides(action)}. Välj vilken som gäller."
         return RowResult(action.row, action.key, "conflict", detail)
     if isinstance(action, Rejected):
         return RowResult(action.problem.row, action.problem.key, "rejected", action.problem.reason)
     raise TypeError(f"unknown action {action!r}")
+
+
+def _both_sides(conflict: Conflict) -> str:
+    """What is here and what comes in, per clashing field, so the user can choose; a personnummer is never
+    shown, only that it differs."""
+
+    def shown(record: object, name: str) -> str:
+        value = getattr(record, name)
+        if name == "personal_number":
+            return "(ett annat)" if value else "(inget)"
+        return "(tomt)" if value in (None, "") else f"”{value}”"
+
+    def side(name: str) -> str:
+        return f"här {shown(conflict.existing, name)}, nytt {shown(conflict.incoming, name)}"
+
+    if len(conflict.fields) == 1:
+        return side(conflict.fields[0])
+    return "; ".join(f"{FIELD_LABELS.get(name, name)} {side(name)}" for name in conflict.fields)
 
 
 def _labels(names: tuple[str, ...]) -> str:

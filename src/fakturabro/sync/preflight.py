@@ -9,8 +9,9 @@ The seed's rules behind the items ("Inne i Visma", "Husavdrag och omvänd byggmo
 the "Visma Integration" app must be Activated; omvänd byggmoms, prices excl. VAT for private persons,
 "Fakturerar husarbete" and grön teknik must be switched on when our invoices use them; Visma numbers invoices
 itself, so its next invoice number must equal ours; rows without an identical article number land on the
-fallback articles ("Minuba", "Minuba ROT/RUT"); a customer with an org number is a company, one without is a
-private person, and a customer that exists in Visma with the other type gets the wrong VAT treatment.
+fallback articles ("fakturabro", "fakturabro ROT/RUT" unless configured); a customer with an org number is a
+company, one without is a private person, and a customer that exists in Visma with the other type gets the
+wrong VAT treatment.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def _app(visma: VismaFacts) -> CheckItem:
         False,
         "Integrationen är inte aktiverad i Visma, så Visma tar inte emot något från fakturabro.",
         "I Visma eEkonomi: gå till Appar och integrationer → Visma Integration och aktivera integrationen så att "
-        'statusen blir "Activated". Kör sedan kontrollen igen.',
+        "statusen blir ”Activated”. Kör sedan kontrollen igen.",
     )
 
 
@@ -224,7 +225,7 @@ def _switch(key: str, *, needed: bool, enabled: bool | None, what: str, setting:
         key,
         False,
         f"{what}: avslaget i Visma, men behövs för {why}. Sådana fakturor kan inte exporteras förrän det är påslaget.",
-        f'{_SETTINGS}: kryssa i "{setting}" och spara. Kör sedan kontrollen igen.',
+        f"{_SETTINGS}: kryssa i ”{setting}” och spara. Kör sedan kontrollen igen.",
     )
 
 
@@ -255,7 +256,7 @@ def _number_series(visma: VismaFacts, ours: OurFacts) -> CheckItem:
 
 
 def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, needed: bool) -> CheckItem:
-    label = f'"{article.name}" (artikelnummer {article.number})'
+    label = f"”{article.name}” (artikelnummer {article.number})"
     if visma.article_numbers is None:
         return CheckItem(key, not needed, f"Artikeln {label} kunde inte sökas i Visma.")
     if article.number in visma.article_numbers:
@@ -269,7 +270,7 @@ def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, 
         False,
         f"Artikeln {label} saknas i Visma. Rader {'på fakturor med husavdrag ' if article.service else ''}vars "
         "artikelnummer inte finns i Visma hamnar på den.",
-        'Tryck på "Skapa artiklarna" så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering '
+        "Tryck på ”Skapa artiklarna” så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering "
         "kan sedan ändras på artikeln i Visma – ändringen gäller alla rader som hamnar där.",
     )
 

@@ -25,6 +25,7 @@ from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import rate_change_notice
 from fakturabro.domain.invoice import InvoiceContent, InvoiceStatus
 from fakturabro.domain.money import ZERO
+from fakturabro.domain.swedish_format import plural
 from fakturabro.husavdrag.state import VismaClaimRead, record_visma_states
 from fakturabro.invoicing.content import stored_content
 from fakturabro.invoicing.settlement import settle
@@ -88,7 +89,9 @@ class ImportResult:
     @property
     def message(self) -> str:
         """The seed's message when the sync is done, in Swedish."""
-        return f"{self.paid} fakturor betalda, {self.partially_paid} delbetalda, {self.deviations} nya avvikelser"
+        paid = plural(self.paid, "faktura betald", "fakturor betalda")
+        partly = plural(self.partially_paid, "delbetald", "delbetalda")
+        return f"{paid}, {partly}, {plural(self.deviations, 'ny avvikelse', 'nya avvikelser')}"
 
     def as_json(self) -> dict[str, Any]:
         return {
