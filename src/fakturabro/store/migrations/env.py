@@ -8,6 +8,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 from fakturabro.store import (  # noqa: F401 - their tables in the metadata autogenerate compares
     delivery_models,
     integrator_models,
+    session_models,
     visma_models,
 )
 from fakturabro.store.models import Base
