@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.customer_identity import describe, numbers_contradict, same_customer
 from fakturabro.domain.events import EventType
-from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
+from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals, rounding_mismatch_message
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
+from fakturabro.store.company_rounding import known_company_rounding
 from fakturabro.store.database import Database
 from fakturabro.store.events import record_invoice_event
 from fakturabro.store.export_models import (
@@ -43,6 +44,7 @@ from fakturabro.store.export_models import (
     VismaCustomerLink,
 )
 from fakturabro.store.reconciliation_repository import article_fallbacks, resolved_customer_numbers
+from fakturabro.sync.company_settings import remember_settings
 from fakturabro.sync.export.planner import (
     CreateCustomer,
     ExportLane,
@@ -484,6 +486,7 @@ def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> Co
         if cache is not None and cache.refreshed_at is not None and cache.codings:
             return CompanyReference(cache.terms_of_payment_id, cache.unit_id, _codings(cache.codings))
     settings = client.get_company_settings()
+    remember_settings(deps.db, company_id, settings)
     units = client.list_units()
     codings = client.list_article_account_codings()
     unit = next((u for u in units if (u.abbreviation or "").lower() == "st" or (u.code or "").upper() == "ST"), None)
@@ -742,6 +745,8 @@ def send_document(
             raise DocumentMayStillLand(
                 f"the create of {marker} may still be committing in Visma ({age:.0f} s ago); looking again later"
             )
+    if mode == DRAFT_MODE:  # Visma prices a draft itself; a verifikation books our amounts as they are
+        _check_rounding(deps, company_id, client, invoice)
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
@@ -756,6 +761,21 @@ def send_document(
         raise
     _record_document(deps, invoice_id, sent)
     return sent
+
+
+def _check_rounding(deps: ExportDeps, company_id: int, client: VismaClient, invoice: mapping.InvoiceToExport) -> None:
+    """Stop before creating a draft Visma would total differently: the invoice was priced with another
+    öresavrundning than the company has now (changed in Visma after approval, or never read before). The stored
+    setting is trusted when it agrees; otherwise Visma is asked once, so a setting just corrected lets it through."""
+    ours = invoice.content.whole_krona_rounding
+    with deps.db.transaction() as session:
+        known = known_company_rounding(session, company_id)
+    if known == ours:
+        return
+    visma = remember_settings(deps.db, company_id, client.get_company_settings())
+    if visma is None or visma == ours:
+        return
+    raise NeedsAttention(rounding_mismatch_message(invoice.content, visma_whole_kronor=visma))
 
 
 def _recorded_document(
