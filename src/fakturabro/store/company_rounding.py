@@ -36,7 +36,7 @@ def remember_company_rounding(session: Session, company_id: int, whole_kronor: b
     return changed
 
 
-def known_company_rounding(session: Session, company_id: int) -> bool | None:
-    """The setting as last read from Visma; None when it has never been read."""
+def known_company_rounding(session: Session, company_id: int) -> tuple[bool | None, datetime | None]:
+    """The setting as last read from Visma and when it was read; (None, None) when it has never been read."""
     cache = session.get(VismaCompanyCache, company_id)
-    return None if cache is None else cache.whole_krona_rounding
+    return (None, None) if cache is None else (cache.whole_krona_rounding, cache.settings_read_at)

@@ -117,6 +117,8 @@ class ExportDeps:
     accounts: mapping.LedgerAccounts = field(default_factory=mapping.LedgerAccounts)
     # How often an export reads the customers Visma changed, to re-check linked ones against ours.
     customer_recheck_seconds: float = 60.0
+    # How long the company's öresavrundning as last read is trusted before an export reads it again.
+    settings_max_age_seconds: float = 600.0
 
 
 # --- reading the invoice ------------------------------------------------------------------------------------
@@ -766,16 +768,26 @@ def send_document(
 def _check_rounding(deps: ExportDeps, company_id: int, client: VismaClient, invoice: mapping.InvoiceToExport) -> None:
     """Stop before creating a draft Visma would total differently: the invoice was priced with another
     öresavrundning than the company has now (changed in Visma after approval, or never read before). The stored
-    setting is trusted when it agrees; otherwise Visma is asked once, so a setting just corrected lets it through."""
+    setting is trusted when it agrees and is recent (one read per company and ``settings_max_age_seconds``, not
+    one per invoice); otherwise Visma is asked, so a setting just corrected lets the invoice through."""
     ours = invoice.content.whole_krona_rounding
     with deps.db.transaction() as session:
-        known = known_company_rounding(session, company_id)
-    if known == ours:
+        known, read_at = known_company_rounding(session, company_id)
+    fresh = (
+        read_at is not None
+        and (_aware(deps.db.clock()) - _aware(read_at)).total_seconds() < deps.settings_max_age_seconds
+    )
+    if known == ours and fresh:
         return
     visma = remember_settings(deps.db, company_id, client.get_company_settings())
     if visma is None or visma == ours:
         return
-    raise NeedsAttention(rounding_mismatch_message(invoice.content, visma_whole_kronor=visma))
+    raise RoundingDiffers(rounding_mismatch_message(invoice.content, visma_whole_kronor=visma))
+
+
+class RoundingDiffers(mapping.MappingError):
+    """The invoice was totalled with another öresavrundning than the Visma company's: the export stops as
+    ``failed`` with the Swedish message, nothing is created, and "Exportera igen" after the fix sends it."""
 
 
 def _recorded_document(
