@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from dbos import DBOS
 
 from fakturabro.store.export_models import VismaCompanyCache
+from fakturabro.sync.export import workflow
 from fakturabro.sync.payments.importer import ImportResult, import_payments
 from fakturabro.sync.payments.reading import VismaReader
 
@@ -70,10 +72,23 @@ def test_totals_equal_vismas_to_the_ore_with_oresavrundning_on_and_off(
     assert money(in_visma["TotalRoundings"]) == money(invoice["totals"]["rounding"])
 
 
-def test_a_setting_changed_in_visma_after_approval_stops_the_export_until_it_agrees(api: ExportApi) -> None:
+@pytest.mark.parametrize("workflow_name", [workflow.TWO_STEP_EXPORT_WORKFLOW, workflow.EXPORT_WORKFLOW])
+def test_a_setting_changed_in_visma_after_approval_stops_the_export_until_it_agrees(
+    api: ExportApi, workflow_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In both export paths: the two-step one new exports take, and the seven steps recorded exports replay."""
+    monkeypatch.setattr(workflow, "ENQUEUED_EXPORT_WORKFLOW", workflow_name)
     company_rounds(api, 1)
-    invoice = api.approve(api.company_customer(), [TILES])
-    api.wait_exported(invoice["id"])
+    customer = api.company_customer()
+    api.wait_exported(api.approve(customer, [TILES])["id"], states={"exported"})  # customer and articles created
+    api.control.delete("/requests")
+    invoice = api.approve(customer, [TILES])
+    api.wait_exported(invoice["id"], states={"exported"})
+    ran = DBOS.retrieve_workflow(workflow.workflow_id(invoice["id"], 1)).get_status()
+    assert ran is not None
+    assert ran.name == workflow_name
+    reads = api.control.get("/requests").json()["counts"]
+    assert "GET /v2/companysettings" not in reads  # the setting read minutes ago is trusted, not read per invoice
     api.set_visma_settings(DomesticCurrencyRounding=0)  # changed in Visma after our last read, minutes ago
     a_while_ago(api)
     second = api.approve(api.company_customer(customer_number="2002", name="Bygg & Co II AB"), [TILES])

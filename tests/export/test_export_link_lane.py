@@ -108,6 +108,7 @@ def test_an_export_recorded_before_the_link_lane_replays_its_inline_link(
 ) -> None:
     with monkeypatch.context() as before_the_lane:  # DBOS.patch is False for workflows recorded before it existed
         before_the_lane.setattr(DBOS, "patch", classmethod(lambda _cls, _name: False))
+        before_the_lane.setattr(workflow, "ENQUEUED_EXPORT_WORKFLOW", workflow.EXPORT_WORKFLOW)  # the seven steps
         invoice = api.approve(api.company_customer(), [LABOUR])
         export = api.wait_exported(invoice["id"], states={"exported"})
         old = workflow.workflow_id(invoice["id"], 1)
@@ -126,7 +127,10 @@ def test_an_export_recorded_before_the_link_lane_replays_its_inline_link(
     assert len(links_to(api, str(export.visma_id))) == 1
 
 
-def test_a_new_export_passes_the_patch_and_links_in_its_lane(api: ExportApi) -> None:
+def test_a_seven_step_export_passes_the_patch_and_links_in_its_lane(
+    api: ExportApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workflow, "ENQUEUED_EXPORT_WORKFLOW", workflow.EXPORT_WORKFLOW)  # as recorded before two steps
     invoice = api.approve(api.company_customer(), [LABOUR])
     api.wait_exported(invoice["id"], states={"exported"})
 
