@@ -29,6 +29,7 @@ import structlog
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import HusavdragKind
+from fakturabro.store.company_rounding import remember_company_rounding
 from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
 from fakturabro.store.preflight_repository import PreflightRepository
@@ -102,6 +103,7 @@ class VismaFacts:
     uses_house_work: bool | None = None
     uses_green_technology: bool | None = None
     next_invoice_number: int | None = None
+    whole_krona_rounding: bool | None = None  # öresavrundning (DomesticCurrencyRounding)
     article_numbers: frozenset[str] | None = None
     # customer number → is a private person
     customer_types: Mapping[str, bool] | None = None
@@ -332,6 +334,7 @@ def gather_visma(client: VismaClient) -> VismaFacts:
         uses_house_work=settings.uses_rot_reduced_invoicing,
         uses_green_technology=settings.uses_green_technology,
         next_invoice_number=settings.next_customer_invoice_number,
+        whole_krona_rounding=mapping.whole_krona_rounding(settings),
         article_numbers=frozenset(article.number for article in articles if article.is_active),
         customer_types={c.customer_number: c.is_private_person for c in customers if c.customer_number},
     )
@@ -368,6 +371,8 @@ def run_check(
         ]
     else:
         with db.transaction() as session:
+            if visma.whole_krona_rounding is not None:  # drafts are priced as the company rounds from now on
+                remember_company_rounding(session, company_id, visma.whole_krona_rounding, db.clock())
             ours = gather_ours(session, company_id)
         items = evaluate(visma, ours, fallback_names(container, setup))
     return store_result(db, company_id, trigger, items)

@@ -34,6 +34,7 @@ from fakturabro.domain.money import ZERO, to_ore
 from fakturabro.visma.models import (
     Article,
     ArticleAccountCoding,
+    CompanySettings,
     Customer,
     CustomerInvoice,
     CustomerInvoiceDraft,
@@ -536,6 +537,17 @@ _CLAIM_STATES = {
     2: ClaimState.REQUESTED,
     3: ClaimState.REFUSED,
 }
+
+
+# DomesticCurrencyRounding: 0 = None, 1 = HalfAwayFromZero (whole kronor, the Swedish öresavrundning).
+_WHOLE_KRONA_ROUNDING = {0: False, 1: True}
+
+
+def whole_krona_rounding(settings: CompanySettings) -> bool | None:
+    """Whether the company rounds totals to whole kronor; None when Visma did not say (or said something new)."""
+    if settings.domestic_currency_rounding is None:
+        return None
+    return _WHOLE_KRONA_ROUNDING.get(settings.domestic_currency_rounding)
 
 
 def husavdrag_claim_state(invoice: CustomerInvoice) -> ClaimState | None:

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.customer_identity import describe, numbers_contradict, same_customer
 from fakturabro.domain.events import EventType
-from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
+from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals, rounding_mismatch_message
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
+from fakturabro.store.company_rounding import known_company_rounding
 from fakturabro.store.database import Database
 from fakturabro.store.events import record_invoice_event
 from fakturabro.store.export_models import (
@@ -44,6 +45,7 @@ from fakturabro.store.export_models import (
     VismaCustomerLink,
 )
 from fakturabro.store.reconciliation_repository import article_fallbacks, resolved_customer_numbers
+from fakturabro.sync.company_settings import remember_settings
 from fakturabro.sync.export.planner import (
     CreateCustomer,
     ExportLane,
@@ -116,6 +118,8 @@ class ExportDeps:
     accounts: mapping.LedgerAccounts = field(default_factory=mapping.LedgerAccounts)
     # How often an export reads the customers Visma changed, to re-check linked ones against ours.
     customer_recheck_seconds: float = 60.0
+    # How long the company's öresavrundning as last read is trusted before an export reads it again.
+    settings_max_age_seconds: float = 600.0
 
 
 # --- reading the invoice ------------------------------------------------------------------------------------
@@ -531,6 +535,7 @@ def _company_reference_lock(company_id: int) -> threading.Lock:
 
 def _read_company_reference(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
     settings = client.get_company_settings()
+    remember_settings(deps.db, company_id, settings)
     units = client.list_units()
     codings = client.list_article_account_codings()
     unit = next((u for u in units if (u.abbreviation or "").lower() == "st" or (u.code or "").upper() == "ST"), None)
@@ -807,6 +812,8 @@ def send_document(
             raise DocumentMayStillLand(
                 f"the create of {marker} may still be committing in Visma ({age:.0f} s ago); looking again later"
             )
+    if mode == DRAFT_MODE:  # Visma prices a draft itself; a verifikation books our amounts as they are
+        check_rounding(deps, company_id, client, invoice)
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
@@ -814,6 +821,34 @@ def send_document(
     sent = create_in_flight(deps, client, invoice, mode, customer_id, article_ids)
     _record_document(deps, invoice_id, sent)
     return sent
+
+
+def check_rounding(deps: ExportDeps, company_id: int, client: VismaClient, invoice: mapping.InvoiceToExport) -> None:
+    """Stop before creating a draft Visma would total differently: the invoice was priced with another
+    öresavrundning than the company has now (changed in Visma after approval, or never read before). The stored
+    setting is trusted when it agrees and is recent (one read per company and ``settings_max_age_seconds``, not
+    one per invoice); otherwise Visma is asked, so a setting just corrected lets the invoice through."""
+    with deps.db.transaction() as session:
+        if rounding_agrees_in(session, deps, company_id, invoice):
+            return
+    visma = remember_settings(deps.db, company_id, client.get_company_settings())
+    if visma is None or visma == invoice.content.whole_krona_rounding:
+        return
+    raise RoundingDiffers(rounding_mismatch_message(invoice.content, visma_whole_kronor=visma))
+
+
+def rounding_agrees_in(session: Session, deps: ExportDeps, company_id: int, invoice: mapping.InvoiceToExport) -> bool:
+    """Whether the company's öresavrundning as last read agrees with the invoice's and is recent enough to trust
+    without asking Visma (`check_rounding` asks when not)."""
+    known, read_at = known_company_rounding(session, company_id)
+    if read_at is None or known != invoice.content.whole_krona_rounding:
+        return False
+    return (aware(deps.db.clock()) - aware(read_at)).total_seconds() < deps.settings_max_age_seconds
+
+
+class RoundingDiffers(mapping.MappingError):
+    """The invoice was totalled with another öresavrundning than the Visma company's: the export stops as
+    ``failed`` with the Swedish message, nothing is created, and "Exportera igen" after the fix sends it."""
 
 
 def mark_in_flight(row: InvoiceExport, deps: ExportDeps, marker: str, customer_id: str) -> None:

@@ -99,18 +99,24 @@ def send_and_finish(
     article_ids: Sequence[str | None],
 ) -> str | None:
     """Create the invoice's document in Visma (exactly one, as `steps.send_document`) and mark it exported
-    (`steps.finish`); returns the totals difference, if any. With the link back off, that is noted too."""
+    (`steps.finish`); returns the totals difference, if any. With the link back off, that is noted too. A draft
+    whose öresavrundning differs from the Visma company's raises `steps.RoundingDiffers` and creates nothing."""
     client = deps.client_for(company_id)
     with deps.db.transaction() as session:
         invoice = steps.loaded_invoice(session, deps.db, company_id, invoice_id)
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
         first_send = row.visma_id is None and row.in_flight_at is None
-        if first_send:
+        # A draft is totalled by Visma with the company's öresavrundning: unless ours as last read agrees and is
+        # recent, `send_document` asks Visma and stops the invoice when the two would total it differently.
+        steady = first_send and (
+            mode != steps.DRAFT_MODE or steps.rounding_agrees_in(session, deps, company_id, invoice)
+        )
+        if steady:
             steps.mark_in_flight(row, deps, mapping.marker_for(invoice.number), customer.visma_id)
-    if first_send:
+    if steady:
         sent = steps.create_in_flight(deps, client, invoice, mode, customer.visma_id, article_ids)
-    else:  # recorded or in flight before: read back or looked up by the marker, never sent twice
+    else:  # rounding to read, or recorded or in flight before (read back or looked up, never sent twice)
         sent = steps.send_document(deps, company_id, invoice_id, mode, customer.visma_id, article_ids)
     with deps.db.transaction() as session:
         return steps.finish_in(session, deps, company_id, invoice, sent, customer, link_off=not deps.link_back)
