@@ -22,7 +22,7 @@ The Visma client paces its calls like production (`sync.pacing_db.pacer_for`: 58
 ``FAKTURABRO_BENCH_PACING=0`` turns that off to measure our own overhead alone. ``FAKTURABRO_BENCH_ROUND_LATENCY_MS``
 gives every sandbox answer that latency during both rounds (Visma answers in 100–300 ms), and
 ``FAKTURABRO_EXPORT_PER_COMPANY_CONCURRENCY`` (default 8) sets the parallel lane. Each round says how many exports
-ran in which lane (routed at enqueue time; "handed over" = a parallel export that had to create something).
+ran in which lane (routed at enqueue time; "handed over" = an export that had to create something its lane may not).
 
     FAKTURABRO_BENCH_INVOICES=1000 FAKTURABRO_BENCH_CUSTOMERS=200 FAKTURABRO_BENCH_SANDBOX=process \
     FAKTURABRO_BENCH_RATE_LIMIT=600 FAKTURABRO_BENCH_LINK_BACK=0 FAKTURABRO_BENCH_ROUND_LATENCY_MS=100 \
@@ -296,7 +296,8 @@ def lanes(container: object, ids: list[int]) -> str:
         generations = {row.invoice_id: row.generation for row in session.execute(query)}
         handed_over = session.scalar(
             select(func.count(func.distinct(InvoiceExportLog.invoice_id))).where(
-                InvoiceExportLog.invoice_id.in_(ids), InvoiceExportLog.outcome == "serial_lane"
+                InvoiceExportLog.invoice_id.in_(ids),
+                InvoiceExportLog.outcome.in_(("serial_lane", "customer_lane")),
             )
         )
     statuses = DBOS.list_workflows(
@@ -304,7 +305,8 @@ def lanes(container: object, ids: list[int]) -> str:
     )
     queues = Counter(status.queue_name for status in statuses)
     return (
-        f"{queues[workflow.EXPORT_QUEUE]} serial, {queues[workflow.PARALLEL_EXPORT_QUEUE]} parallel, "
+        f"{queues[workflow.CUSTOMER_EXPORT_QUEUE]} customers', {queues[workflow.EXPORT_QUEUE]} serial, "
+        f"{queues[workflow.PARALLEL_EXPORT_QUEUE]} parallel, "
         f"{handed_over} handed over"
     )
 

@@ -167,6 +167,43 @@ def user_create(
         console.print(f"Lösenord: {chosen}")
 
 
+@user_app.command("logout")
+def user_logout(
+    email: Annotated[str | None, typer.Option(help="Avsluta denna användares sessioner.")] = None,
+    everyone: Annotated[bool, typer.Option("--all", help="Avsluta alla användares sessioner.")] = False,
+) -> None:
+    """End login sessions at once (a lost laptop, a leaving employee): the browsers must log in again."""
+    from fakturabro.invoicing.sessions import end_all_sessions, end_sessions_of
+
+    if (email is None) == (not everyone):
+        console.print("[red]Ange antingen --email eller --all.[/red]")
+        raise typer.Exit(2)
+    db = _container().db
+    try:
+        ended = end_all_sessions(db) if everyone else end_sessions_of(db, email or "")
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"{ended} session(er) avslutade.")
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Option(help="Användarens e-postadress.")],
+    password: Annotated[str | None, typer.Option(help="Nytt lösenord; utelämna för att få ett genererat.")] = None,
+) -> None:
+    """Set a user's password; every session of the user ends at once."""
+    from fakturabro.invoicing.sessions import change_password
+
+    chosen = password or secrets.token_urlsafe(12)
+    try:
+        ended = change_password(_container().db, email, chosen)
+    except DomainError as error:
+        raise _fail(error) from error
+    console.print(f"Lösenordet är bytt; {ended} session(er) avslutade.")
+    if password is None:
+        console.print(f"Lösenord: {chosen}")
+
+
 @token_app.command("create")
 def token_create(
     company: Annotated[str, typer.Option(help="Företagets namn eller id.")],

@@ -91,7 +91,15 @@ _CUSTOMERS: list[dict[str, Any]] = [
 ]
 
 _ARTICLES: list[dict[str, Any]] = [
-    {"number": "8000", "name": "Montör", "unit": "tim", "unit_price": "650", "vat_rate": 25, "kind": "labour"},
+    {
+        "number": "8000",
+        "name": "Montör",
+        "unit": "tim",
+        "unit_price": "650",
+        "vat_rate": 25,
+        "kind": "labour",
+        "house_work_type": "bygg",  # so a ROT invoice on the demo's everyday labour article goes through
+    },
     {
         "number": "8001",
         "name": "Elarbete ROT",

@@ -39,8 +39,24 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         default=8 * 3600, validation_alias=AliasChoices("FAKTURABRO_SESSION_MAX_AGE", "session_max_age_seconds")
     )
+    # A login session ends when unused this long (the idle timeout), and in any case after session_max_age.
+    session_idle_seconds: int = Field(
+        default=60 * 60, ge=60, validation_alias=AliasChoices("FAKTURABRO_SESSION_IDLE", "session_idle_seconds")
+    )
     secure_cookies: bool = Field(
         default=False, validation_alias=AliasChoices("FAKTURABRO_SECURE_COOKIES", "secure_cookies")
+    )
+    # Limits (see docs/DEPLOYMENT.md, "Säkerhet"): a request body, a file upload, the rows of one import.
+    max_json_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, validation_alias=AliasChoices("FAKTURABRO_MAX_JSON_BYTES", "max_json_bytes")
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        validation_alias=AliasChoices("FAKTURABRO_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+    )
+    max_import_rows: int = Field(
+        default=50_000, ge=1, validation_alias=AliasChoices("FAKTURABRO_MAX_IMPORT_ROWS", "max_import_rows")
     )
 
     visma_client_id: str | None = Field(
@@ -60,12 +76,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("VISMA_API_BASE_URL", "visma_api_base_url")
     )
     # The Visma articles rows land on when their article number has no identical article in Visma (the seed's
-    # "Minuba" and "Minuba ROT/RUT"); a firm migrating from another integration may already have its own.
+    # Minuba integration named them "Minuba" and "Minuba ROT/RUT"; ours carry the product's own name, which our
+    # users know); a firm migrating from another integration may already have its own and names it here.
     visma_fallback_article: str = Field(
-        default="Minuba", validation_alias=AliasChoices("VISMA_FALLBACK_ARTICLE", "visma_fallback_article")
+        default="fakturabro", validation_alias=AliasChoices("VISMA_FALLBACK_ARTICLE", "visma_fallback_article")
     )
     visma_house_work_fallback_article: str = Field(
-        default="Minuba ROT/RUT",
+        default="fakturabro ROT/RUT",
         validation_alias=AliasChoices("VISMA_HOUSE_WORK_FALLBACK_ARTICLE", "visma_house_work_fallback_article"),
     )
 

@@ -21,11 +21,14 @@ def test_an_org_number_makes_a_company_and_none_a_private_person(api: Api) -> No
     assert private["personal_number"] == "198112189876"  # the owner reads back what they entered, normalised
 
 
-def test_customer_numbers_come_from_the_series_and_skip_numbers_given_by_hand(api: Api) -> None:
-    api.private_customer(customer_number="2")
+def test_customer_numbers_come_from_the_series_and_go_on_after_numbers_given_by_hand(api: Api) -> None:
     first = api.private_customer()
+    api.private_customer(customer_number="5")
+    api.private_customer(customer_number="K-100")  # not a plain number: the series ignores it
     second = api.private_customer()
-    assert (first["customer_number"], second["customer_number"]) == ("1", "3")
+    third = api.private_customer()
+    # Not 2, 3 beside 5 (issue 20: new customers got 1, 2, 3 beside an imported 1001–2002).
+    assert (first["customer_number"], second["customer_number"], third["customer_number"]) == ("1", "6", "7")
 
 
 def test_duplicate_customer_number_is_a_conflict(api: Api) -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,14 @@ def _fakturabro() -> list[str]:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`fakturabro serve` (demo company seeded, sandbox mounted) until the session ends."""
-    data_dir = tmp_path_factory.mktemp("fakturabro-browser")
+    with serve(tmp_path_factory.mktemp("fakturabro-browser")) as running:
+        yield running
+
+
+@contextmanager
+def serve(data_dir: Path) -> Iterator[Server]:
+    """`fakturabro serve` on a free port with its own data directory: a module that needs a company nobody else
+    has touched (Visma not connected, no invoices of other tests) starts its own."""
     port = free_port()
     env = {
         **os.environ,

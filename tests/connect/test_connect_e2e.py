@@ -153,7 +153,7 @@ def test_connect_check_fix_revoke_reconnect_through_the_api(running: Running) ->
     fixed = sandbox.put("/companysettings", json={"ShowPricesExclVatPC": True, "NextCustomerInvoiceNumber": 1})
     assert fixed.status_code == 200, fixed.text
     created = api.call("POST", "/fallback-articles")
-    assert sorted(created["created"]) == ["Minuba", "Minuba ROT/RUT"]
+    assert sorted(created["created"]) == ["fakturabro", "fakturabro ROT/RUT"]
     assert failing(created["integration"]) == set()
 
     # The user revokes our access in Visma (here: the sandbox forgets every token).

@@ -112,7 +112,7 @@ def test_fallback_articles_by_the_export_numbers_and_configured_names() -> None:
     no_articles = replace(ALL_ON, article_numbers=frozenset({"8000"}))
     items = by_key(evaluate(no_articles, EVERYTHING_USED, FallbackNames("Fakturabro", "Fakturabro husavdrag")))
     assert not items["fallback_article"].ok
-    assert '"Fakturabro" (artikelnummer MINUBA)' in items["fallback_article"].message
+    assert "”Fakturabro” (artikelnummer MINUBA)" in items["fallback_article"].message
     assert not items["house_work_fallback_article"].ok
     assert "Fakturabro husavdrag" in items["house_work_fallback_article"].message
     # Without husavdrag invoices only the plain one is required.

@@ -106,7 +106,7 @@ def test_seeded_sandbox_fails_several_items_which_are_then_fixed(
     assert answer.status_code == 200, answer.text
     with db.transaction() as session:
         set_next(session, company.id, INVOICE_SERIES, 1001)
-    assert sorted(create_fallback_articles(container, company.id)) == ["Minuba", "Minuba ROT/RUT"]
+    assert sorted(create_fallback_articles(container, company.id)) == ["fakturabro", "fakturabro ROT/RUT"]
     assert create_fallback_articles(container, company.id) == []  # idempotent
     client = visma_client_for(container, company.id)
     visma_customer = client.find_customer_by_number("1002")
@@ -130,7 +130,7 @@ def test_seeded_sandbox_fails_several_items_which_are_then_fixed(
     assert failing(db, company) == set()
     fallback = client.find_article_by_number("MINUBA-ROTRUT")
     assert fallback is not None
-    assert fallback.name == "Minuba ROT/RUT"
+    assert fallback.name == "fakturabro ROT/RUT"
 
 
 def test_app_not_activated_in_visma(db: Database, setup: VismaSetup, company: Company, control: httpx.Client) -> None:

@@ -74,7 +74,7 @@ def test_matching_article_numbers_use_visma_articles_and_the_rest_land_on_fallba
     assert [money(row["UnitPrice"]) for row in priced] == [money(650), money(100), money(80), money(200)]
     assert money(draft["TotalVatAmount"]) == money(invoice["totals"]["vat"]["total"])
     fallback = api.visma_list("/articles", "Number eq 'MINUBA'")
-    assert [article["Name"] for article in fallback] == ["Minuba"]
+    assert [article["Name"] for article in fallback] == ["fakturabro"]
 
 
 def test_fallback_articles_are_created_once_and_reused(api: ExportApi) -> None:

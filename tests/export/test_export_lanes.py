@@ -33,9 +33,10 @@ MANY = 12
 # --- the decision, with literals --------------------------------------------------------------------------------
 
 
-def test_an_unlinked_customer_goes_to_the_serial_lane() -> None:
-    assert choose_lane(False, [], {"MINUBA"}) is ExportLane.SERIAL
-    assert choose_lane(False, [RowArticles(None, "MINUBA")], {"MINUBA"}) is ExportLane.SERIAL
+def test_an_unlinked_customer_goes_to_the_customers_lane() -> None:
+    assert choose_lane(False, [], {"MINUBA"}) is ExportLane.CUSTOMER
+    assert choose_lane(False, [RowArticles(None, "MINUBA")], {"MINUBA"}) is ExportLane.CUSTOMER
+    assert choose_lane(False, [RowArticles(None, "MINUBA-6")], {"MINUBA"}) is ExportLane.CUSTOMER  # then serial
 
 
 def test_a_linked_customer_with_every_article_cached_goes_to_the_parallel_lane() -> None:
@@ -87,8 +88,28 @@ def test_many_invoices_of_one_new_customer_create_it_once(api: ExportApi) -> Non
     _export_all(api, invoices)
     assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
     assert len(api.visma_list("/articles", "Number eq 'MINUBA-6'")) == 1
-    # The first is routed to the serial lane; those approved once the customer was linked may go parallel.
-    assert _queue_of(workflow.workflow_id(invoices[0]["id"], 1)) == workflow.EXPORT_QUEUE
+    # The first is routed to the customer's lane, which creates the customer and hands the export on to the serial
+    # lane for the articles; those approved once the customer was linked may go parallel.
+    first = workflow.workflow_id(invoices[0]["id"], 1)
+    assert _queue_of(first) == workflow.CUSTOMER_EXPORT_QUEUE
+    assert _queue_of(workflow.handed_over_id(first, ExportLane.SERIAL)) == workflow.EXPORT_QUEUE
+    assert [entry.step for entry in api.log_of(invoices[0]["id"]) if _hand_over(entry.outcome)] == ["resolve_articles"]
+
+
+def test_invoices_of_many_new_customers_create_each_customer_and_article_once_side_by_side(api: ExportApi) -> None:
+    customers = [api.created("/customers", {"name": f"Ny Kund {n}", **ADDRESS}) for n in range(6)]
+    invoices = [api.approve(customer, [LABOUR, BOOKS]) for customer in customers for _ in range(2)]
+
+    _export_all(api, invoices)
+    for customer in customers:
+        assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA'")) == 1
+    assert len(api.visma_list("/articles", "Number eq 'MINUBA-6'")) == 1
+    # Each new customer has its own partition of the customers' lane: one company's new customers do not queue
+    # behind each other (only an export that must create an article goes on to the company's serial lane).
+    firsts = [DBOS.get_workflow_status(workflow.workflow_id(invoices[2 * n]["id"], 1)) for n in range(6)]
+    assert {status.queue_name for status in firsts if status} == {workflow.CUSTOMER_EXPORT_QUEUE}
+    assert len({status.queue_partition_key for status in firsts if status}) == 6
 
 
 def test_known_customers_with_cached_articles_run_in_the_parallel_lane(api: ExportApi) -> None:
@@ -115,11 +136,15 @@ def test_a_fallback_article_missing_from_the_cache_sends_the_export_to_the_seria
 @pytest.fixture
 def stale_routing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Routing decided before the state changed behind the export's back: everything goes to the parallel lane."""
-    monkeypatch.setattr(steps, "export_lane", lambda *_args: ExportLane.PARALLEL)
+
+    def parallel(deps: steps.ExportDeps, company_id: int, invoice_id: int) -> steps.ExportRoute:
+        return steps.ExportRoute(ExportLane.PARALLEL, steps.customer_of(deps, company_id, invoice_id))
+
+    monkeypatch.setattr(steps, "export_lane", parallel)
 
 
 @pytest.mark.usefixtures("stale_routing")
-def test_a_removed_customer_link_hands_the_export_to_the_serial_lane(api: ExportApi) -> None:
+def test_a_removed_customer_link_hands_the_export_to_the_customers_lane(api: ExportApi) -> None:
     customer = _linked_customer(api)
     with api.container.db.transaction() as session:
         session.execute(delete(VismaCustomerLink).where(VismaCustomerLink.company_id == api.company.id))
@@ -127,9 +152,12 @@ def test_a_removed_customer_link_hands_the_export_to_the_serial_lane(api: Export
 
     _export_all(api, [invoice])
     assert _queue_of(workflow.workflow_id(invoice["id"], 1)) == workflow.PARALLEL_EXPORT_QUEUE
-    assert _queue_of(workflow.serial_workflow_id(invoice["id"], 1)) == workflow.EXPORT_QUEUE
-    assert [entry.step for entry in api.log_of(invoice["id"]) if entry.outcome == "serial_lane"] == ["resolve_customer"]
-    # Found again by its number in the serial lane, linked again, not created twice.
+    handed_over = workflow.handed_over_id(workflow.workflow_id(invoice["id"], 1), ExportLane.CUSTOMER)
+    assert _queue_of(handed_over) == workflow.CUSTOMER_EXPORT_QUEUE
+    assert [entry.step for entry in api.log_of(invoice["id"]) if entry.outcome == "customer_lane"] == [
+        "resolve_customer"
+    ]
+    # Found again by its number in the customer's lane, linked again, not created twice.
     assert len(api.visma_list("/customers", f"CustomerNumber eq '{customer['customer_number']}'")) == 1
     with api.container.db.transaction() as session:
         assert session.get(VismaCustomerLink, (api.company.id, customer["id"])) is not None
@@ -178,4 +206,8 @@ def test_hand_overs_of_several_companies_at_once_all_finish(
 
 
 def _handed_over(api: ExportApi, invoice_id: int) -> bool:
-    return any(entry.outcome == "serial_lane" for entry in api.log_of(invoice_id))
+    return any(_hand_over(entry.outcome) for entry in api.log_of(invoice_id))
+
+
+def _hand_over(outcome: str) -> bool:
+    return outcome in {"serial_lane", "customer_lane"}

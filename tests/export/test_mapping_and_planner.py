@@ -92,11 +92,11 @@ def test_a_name_longer_than_visma_takes_is_refused_with_the_field_to_shorten() -
 
 def test_fallback_articles_per_vat_rate_and_husavdrag() -> None:
     assert mapping.fallback_article_for(D("25.00"), husavdrag=False).number == "MINUBA"
-    assert mapping.fallback_article_for(D("25.00"), husavdrag=False).name == "Minuba"
+    assert mapping.fallback_article_for(D("25.00"), husavdrag=False).name == "fakturabro"
     assert mapping.fallback_article_for(D("12.00"), husavdrag=False).number == "MINUBA-12"
-    assert mapping.fallback_article_for(D("12.00"), husavdrag=False).name == "Minuba 12 %"
+    assert mapping.fallback_article_for(D("12.00"), husavdrag=False).name == "fakturabro 12 %"
     rot = mapping.fallback_article_for(D(25), husavdrag=True)
-    assert (rot.number, rot.name, rot.service) == ("MINUBA-ROTRUT", "Minuba ROT/RUT", True)
+    assert (rot.number, rot.name, rot.service) == ("MINUBA-ROTRUT", "fakturabro ROT/RUT", True)
 
 
 def test_rows_use_identical_article_numbers_and_fall_back_otherwise() -> None:
@@ -295,20 +295,20 @@ def test_a_refusal_reads_in_swedish_with_vismas_message_and_error_id() -> None:
 
 
 def test_the_article_cache_is_read_only_for_the_numbers_the_rows_can_use() -> None:
-    from fakturabro.sync.export.steps import _article_numbers_wanted
+    from fakturabro.sync.export.steps import article_numbers_wanted
 
     text = InvoiceRow(RowKind.TEXT, "Enligt offert")
     other = InvoiceRow(RowKind.MATERIAL, "Eget", article_number="X-9", quantity=D(1), unit_price=D(5), vat_rate=D(6))
     content = InvoiceContent(date(2026, 3, 2), (text, MATERIAL, other))
-    assert _article_numbers_wanted(content) == {"9000", "MINUBA", "X-9", "MINUBA-6"}
+    assert article_numbers_wanted(content) == {"9000", "MINUBA", "X-9", "MINUBA-6"}
     # every number the plan can name, whatever Visma knows, is among them
     for known in ({}, {"9000": mapping.VismaArticleRef(ARTICLE_ID, "9000", D(25))}):
         plan = mapping.plan_row_articles(content, known)
-        assert {item.article_number for item in plan if item.article_number} <= _article_numbers_wanted(content)
+        assert {item.article_number for item in plan if item.article_number} <= article_numbers_wanted(content)
 
     claim = HusavdragClaim(HusavdragKind.RUT, persons=(HusavdragPerson("197001011234", D(1)),))
     with_claim = dataclasses.replace(content, husavdrag=claim)
-    assert _article_numbers_wanted(with_claim) == {"9000", "MINUBA-ROTRUT", "X-9", "MINUBA-ROTRUT-6"}
+    assert article_numbers_wanted(with_claim) == {"9000", "MINUBA-ROTRUT", "X-9", "MINUBA-ROTRUT-6"}
 
 
 def test_a_document_gone_from_visma_is_explained_not_called_invalid_content() -> None:

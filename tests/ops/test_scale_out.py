@@ -33,7 +33,9 @@ from fakturabro.sync.connection import DatabaseTokenStore
 from .serving import Processes, connect_through_the_sandbox, free_port, metric, ok
 
 INVOICES = int(os.environ.get("SCALE_OUT_INVOICES", "60"))
-DEADLINE_SECONDS = 60 + INVOICES * 2.0
+# An invoice whose create was in flight at the kill waits out the export's in-flight grace (90 s) before it is
+# looked up for the last time and sent: the deadline allows for it.
+DEADLINE_SECONDS = 60 + INVOICES * 2.0 + 90
 WORKER_STARTED = "fakturabro worker kör"  # printed by a worker once it has started
 
 

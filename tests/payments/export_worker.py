@@ -23,6 +23,8 @@ from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.web.app import create_app
 
 CUSTOMER = {
+    # A number of its own: the series goes on after the company's 1001, and the sandbox's Visma has another 1002.
+    "customer_number": "3001",
     "name": "Bygg & Co AB",
     "org_number": "556036-0793",
     "vat_number": "SE556036079301",

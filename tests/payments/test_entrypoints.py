@@ -34,7 +34,7 @@ def test_the_api_imports_and_answers_with_counts(visma: Visma, connected: Connec
         "deviations": 0,
         "api_calls": 1,
     }
-    assert body["message"] == "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser"
+    assert body["message"] == "1 faktura betald, 0 delbetalda, 0 nya avvikelser"
     assert connected.ours.invoice(invoice_id).status == "paid"
     assert runs.json()[0]["status"] == "succeeded"
     assert anonymous.status_code == 401
@@ -60,7 +60,7 @@ def test_the_cli_prints_a_table_and_the_message(
 
     assert outcome.exit_code == 0, outcome.output
     assert "Betalda" in outcome.output
-    assert "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser" in outcome.output
+    assert "1 faktura betald, 0 delbetalda, 0 nya avvikelser" in outcome.output
     assert connected.ours.invoice(invoice_id).status == "paid"
 
 

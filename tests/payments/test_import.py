@@ -54,7 +54,7 @@ def test_a_converted_draft_paid_in_full_in_visma_is_paid_here(visma: Visma, ours
     result = run_import(visma, ours)
 
     assert (result.paid, result.partially_paid, result.deviations) == (1, 0, 0)
-    assert result.message == "1 fakturor betalda, 0 delbetalda, 0 nya avvikelser"
+    assert result.message == "1 faktura betald, 0 delbetalda, 0 nya avvikelser"
     assert ours.invoice(invoice_id).status == "paid"
     assert ours.payments(invoice_id) == [(D("1250.00"), "visma", f"visma:{invoice['Id']}:1")]
 

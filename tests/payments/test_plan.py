@@ -15,6 +15,7 @@ from fakturabro.sync.payments.plan import (
     FlagHusavdragAtPayment,
     FlagNumberMismatch,
     KnownDeviation,
+    RecordRounding,
     RecordUnknown,
     RegisterPayment,
     ReversePayment,
@@ -188,3 +189,22 @@ def test_a_payment_without_a_date_is_priced_at_today() -> None:
     [_, flag] = plan([undated], [exported], today=date(2026, 1, 8))
     assert isinstance(flag, FlagHusavdragAtPayment)
     assert flag.check.payment_date == date(2026, 1, 8)
+
+
+def test_visma_settled_with_ore_left_here_records_the_difference_as_rounding() -> None:
+    """Visma's total was 3 373,75 kr (no öresavrundning), ours 3 374,00 kr: paid in full there, paid here too."""
+    actions = plan([converted("0.00", to_pay="3373.75")], [ours(to_pay=D("3374.00"))])
+    assert actions == [
+        RegisterPayment(7, D("3373.75"), PAID_ON, f"visma:{INVOICE_ID}:1"),
+        RecordRounding(7, D("0.25"), PAID_ON, f"visma:{INVOICE_ID}:rounding"),
+    ]
+    # The next run: the rounding is settled, nothing more to do.
+    after = ours(to_pay=D("3374.00"), paid_from_visma=D("3373.75"), visma_payments=1, paid_manually=D("0.25"))
+    assert plan([converted("0.00", to_pay="3373.75")], [after]) == [SkipUnchanged(INVOICE_ID, "payments unchanged")]
+
+
+def test_more_than_rounding_left_or_money_still_owed_in_visma_is_never_rounding() -> None:
+    written_off = plan([converted("0.00", to_pay="3000.00")], [ours(to_pay=D("3374.00"))])
+    assert [type(action) for action in written_off] == [RegisterPayment]
+    still_owed = plan([converted("0.25", to_pay="3374.00")], [ours(to_pay=D("3374.00"))])
+    assert [type(action) for action in still_owed] == [RegisterPayment]

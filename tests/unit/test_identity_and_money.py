@@ -46,5 +46,5 @@ def test_masked_personnummer_keeps_only_the_birth_date() -> None:
 
 def test_swedish_money_format() -> None:
     assert format_sek(D("1234.5")) == "1\u00a0234,50\u00a0kr"
-    assert format_sek(D("-0.5")) == "-0,50\u00a0kr"
+    assert format_sek(D("-0.5")) == "\u22120,50\u00a0kr"  # the minus sign, not the hyphen (issue 20)
     assert to_whole_kronor(D("-2.50")) == D("-3.00")

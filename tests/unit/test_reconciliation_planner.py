@@ -172,8 +172,9 @@ def test_numbering_and_the_settings_that_change_amounts() -> None:
 
     items = {item["kind"]: item for item in settings_findings(facts, date(2026, 3, 1))}
 
-    assert items["rounding"]["ok"] is False
+    assert items["rounding"]["ok"] is True  # amounts follow the company: no rounding means totals in öre here too
     assert "Öresavrundning är avstängd" in items["rounding"]["message"]
+    assert "i ören" in items["rounding"]["message"]
     assert items["house_work"]["ok"] is False
     assert "Fakturerar husarbete" in items["house_work"]["message"]
     assert items["reverse_charge"]["ok"] is True

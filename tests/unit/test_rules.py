@@ -188,3 +188,25 @@ def test_all_errors_come_at_once() -> None:
 )
 def test_status_follows_payments_and_credits(paid: str, credited: str, status: InvoiceStatus) -> None:
     assert status_after_settlement(D("1000.00"), D(paid), D(credited)) is status
+
+
+def test_a_labour_row_without_work_type_is_named_with_the_values_it_may_take() -> None:
+    rot = claim(HusavdragKind.ROT, (ANNA, "100"))
+    content = invoice(material("1", "500"), labour("8", "650"), husavdrag=rot)
+    with pytest.raises(ValidationFailed) as refused:
+        validate_invoice(content, PRIVATE)
+    (error,) = refused.value.errors
+    assert error.loc == ("rows", 1, "house_work_type")  # the row and its field, not just "rows" (issue 20)
+    assert "bygg, el," in error.message
+    assert "stadning" not in error.message  # only ROT's own types
+
+
+def test_a_row_priced_by_the_hour_cannot_report_other_hours() -> None:
+    billed_one = InvoiceRow(RowKind.LABOUR, "Arbete", quantity=D("1"), unit="tim", unit_price=D("650"), hours=D("10"))
+    assert codes(invoice(billed_one), PRIVATE) == {("rows", 0, "hours"): "hours_differ_from_quantity"}
+    same = InvoiceRow(RowKind.LABOUR, "Arbete", quantity=D("10"), unit="tim", unit_price=D("650"), hours=D("10"))
+    validate_invoice(invoice(same), PRIVATE)
+    fixed_price = InvoiceRow(
+        RowKind.LABOUR, "Fast pris", quantity=D("1"), unit="st", unit_price=D("9000"), hours=D("10")
+    )
+    validate_invoice(invoice(fixed_price), PRIVATE)  # a fixed price may report the hours it took

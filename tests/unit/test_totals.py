@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
 from fakturabro.domain.invoice import compute_totals
 
@@ -171,3 +173,22 @@ def test_credit_of_a_rot_invoice_gives_back_the_deduction() -> None:
     credit = compute_totals(invoice(labour("10", "500", HouseWorkType.EL), husavdrag=rot, is_credit=True))
     assert credit.husavdrag == D("-1875.00")
     assert credit.to_pay == D("-4375.00")
+
+
+def test_a_company_without_oresavrundning_gets_its_total_in_ore() -> None:
+    """The issue's case: 2 699,00 + 25 % VAT is 3 373,75 kr in Visma without öresavrundning, 3 374,00 kr with."""
+    rounded = compute_totals(invoice(material("1", "2699.00")))
+    exact = compute_totals(replace(invoice(material("1", "2699.00")), whole_krona_rounding=False))
+    assert (rounded.total, rounded.rounding, rounded.to_pay) == (D("3374.00"), D("0.25"), D("3374.00"))
+    assert (exact.total, exact.rounding, exact.to_pay) == (D("3373.75"), D("0.00"), D("3373.75"))
+    credit = compute_totals(replace(invoice(material("1", "2699.00"), is_credit=True), whole_krona_rounding=False))
+    assert credit.to_pay == -exact.to_pay
+
+
+def test_husavdrag_is_taken_off_the_total_in_ore_without_oresavrundning() -> None:
+    rot = invoice(labour("3", "433.33", HouseWorkType.BYGG), husavdrag=claim(HusavdragKind.ROT, (ANNA, "100")))
+    content = replace(rot, whole_krona_rounding=False)
+    totals = compute_totals(content)
+    assert totals.total == D("1624.99")  # 1 299,99 + 325,00 (VAT 324,9975 → 325,00)
+    assert totals.husavdrag == D("487.00")  # 30 % of 1 624,99 = 487,497 → whole kronor, down
+    assert totals.to_pay == D("1137.99")

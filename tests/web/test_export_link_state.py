@@ -42,9 +42,9 @@ def _exported_invoice(user: User, container: Container, document_type: str, link
 @pytest.mark.parametrize(
     ("document_type", "link_id", "state", "label"),
     [
-        ("draft", "9b1c0000-0000-4000-8000-000000000002", "linked", "Länkad från Visma"),
-        ("draft", None, "pending", "Länken från Visma skapas"),
-        ("draft", "pending", "pending", "Länken från Visma skapas"),
+        ("draft", "9b1c0000-0000-4000-8000-000000000002", "linked", "Fakturan i Visma har en länk tillbaka hit"),
+        ("draft", None, "pending", "Länken från fakturan i Visma hit skapas"),
+        ("draft", "pending", "pending", "Länken från fakturan i Visma hit skapas"),
         ("invoice", "refused", "refused", "Visma godtog inte länken hit"),
         ("draft", "off", "off", "Ingen länk från Visma"),
         ("voucher", None, "off", "Ingen länk från Visma"),

@@ -58,8 +58,11 @@ def test_errors_point_at_the_editor_row_not_the_input_row() -> None:
     assert errors == {"rows.1.quantity": "Skriv ett tal, till exempel 1 234,50."}
 
 
-def test_the_editor_always_offers_an_empty_row_and_two_buyers() -> None:
-    values = with_blank_rows(from_form({"rows-0-kind": "labour", "rows-0-text": "Arbete"}))
-    assert len(values.rows) == 2
-    assert values.rows[-1]["text"] == ""
-    assert len(values.persons) == 2
+def test_a_new_invoice_offers_an_empty_row_a_draft_shows_its_rows_and_both_have_two_buyers() -> None:
+    new = with_blank_rows(from_form({}))
+    assert [row["text"] for row in new.rows] == [""]
+    assert len(new.persons) == 2
+    # A saved draft is shown as it was saved: no empty row after its rows (issue 20).
+    draft = with_blank_rows(from_form({"rows-0-kind": "labour", "rows-0-text": "Arbete"}))
+    assert [row["text"] for row in draft.rows] == ["Arbete"]
+    assert len(draft.persons) == 2

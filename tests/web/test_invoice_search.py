@@ -26,6 +26,15 @@ def test_search_finds_by_customer_number_text_and_amount(user: User, web_contain
     assert "Ingen faktura matchar sökningen." in nothing.text
 
 
+def test_htmx_gets_the_results_of_a_search_with_approved_invoices(user: User, web_container: Container) -> None:
+    # The list's block alone (what htmx swaps in) must render its Visma badges: it once answered 500.
+    book = make_book(web_container, user.company.id)
+    found = user.get("/invoices?q=åkesson", headers={"HX-Request": "true"})
+    assert found.status_code == 200
+    assert set(_listed(found.text)) == {book.overdue_id, book.current_id}
+    assert "<nav" not in found.text  # the block, not the whole page
+
+
 def test_filters_narrow_the_list_and_count_it(user: User, web_container: Container) -> None:
     book = make_book(web_container, user.company.id)
     overdue = user.get("/invoices?forfallna=1")

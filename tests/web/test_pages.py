@@ -41,7 +41,8 @@ def _draft(user: User, customer_number: str, **fields: str) -> int:
 
 def _customer_number(user: User, name: str) -> str:
     page = user.get("/customers", params={"q": name.split()[0]}).text
-    match = re.search(r"<td>([0-9A-Za-z._/-]+)</td>\s*<td class=\"name\">" + re.escape(name), page)
+    row = r"<td>([0-9A-Za-z._/-]+)</td>\s*<td class=\"name\"><a href=\"/customers/\d+\">"
+    match = re.search(row + re.escape(name), page)
     assert match is not None, page
     return match.group(1)
 
@@ -59,8 +60,8 @@ def test_customer_kind_follows_the_org_number_rule(user: User) -> None:
     _customer(user, "Anna Privat", personal_number=PERSONNUMMER)
     _customer(user, "Bygg AB", org_number=ORG_NUMBER, vat_number=VAT_NUMBER, reverse_charge="on")
     page = user.get("/customers").text
-    assert re.search(r"Anna Privat</td>\s*<td><span class=\"badge badge-neutral\">Privatperson", page)
-    assert re.search(r"Bygg AB</td>\s*<td><span class=\"badge badge-info\">Företag", page)
+    assert re.search(r"Anna Privat</a></td>\s*<td><span class=\"badge badge-neutral\">Privatperson", page)
+    assert re.search(r"Bygg AB</a></td>\s*<td><span class=\"badge badge-info\">Företag", page)
     assert "19811218-9876" not in page  # personnummer masked in lists
 
 
@@ -188,7 +189,7 @@ def test_editor_buttons_add_and_fill_rows_without_saving(user: User, web_contain
     assert filled.status_code == 200
     assert filled.text.lstrip().startswith('<form id="editor"')
     assert 'value="Golvbrunn"' in filled.text
-    assert 'value="1234,5"' in filled.text
+    assert 'value="1234,50"' in filled.text  # a price with its öre (issue 20: not "1234,5")
     added = user.post("/invoices/new", {"rows-0-kind": "labour", "action": "add_row-text"})
     assert added.status_code == 200
     assert 'name="rows-1-kind"' in added.text

@@ -58,6 +58,12 @@ def vat_number_matches_orgnr(vat_number: str, org_number: str) -> bool:
     return vat_number[2:12] == org_number.replace("-", "")
 
 
+def format_personnummer(value: str) -> str:
+    """The form people write and read: ``19811218-9876`` (12 digits with the dash); anything else as given."""
+    digits = re.sub(r"\D", "", value)
+    return f"{digits[:8]}-{digits[8:]}" if len(digits) == 12 else value
+
+
 def mask_personnummer(value: str) -> str:
     """The birth date only (``19880320-****``): enough to recognise, not enough to identify."""
     digits = re.sub(r"\D", "", value)

@@ -5,7 +5,8 @@ the one algorithm Visma is expected to use, so what we send equals what Visma co
 
 1. row net = quantity × unit price × (1 − discount %), rounded to öre;
 2. VAT per rate = sum of the nets at that rate × rate, rounded to öre (none under omvänd byggmoms);
-3. öresavrundning: the total incl. VAT rounded to whole kronor, the difference kept as ``rounding``;
+3. öresavrundning: the total incl. VAT rounded to whole kronor, the difference kept as ``rounding`` — when the
+   company rounds (Visma's company setting; ``InvoiceContent.whole_krona_rounding``), else the total in öre;
 4. husavdrag (whole kronor) is deducted from that total: ``to_pay = total − husavdrag``.
 
 A credit invoice has the same rows as what it credits; its amounts are the exact negation (rounding is
@@ -14,6 +15,7 @@ symmetric around zero), which is why rows always carry positive quantities.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from fakturabro.domain.husavdrag import (
     compute_deduction,
 )
 from fakturabro.domain.identity import InvalidIdentityNumber, normalize_orgnr, normalize_personnummer
-from fakturabro.domain.money import ZERO, percent_of, to_ore, to_whole_kronor
+from fakturabro.domain.money import ZERO, format_sek, percent_of, to_ore, to_whole_kronor
 
 REVERSE_CHARGE_TEXT = "Omvänd betalningsskyldighet"
 MAX_QUANTITY = Decimal("1000000")
@@ -128,6 +130,8 @@ class InvoiceContent:
     reverse_charge: bool = False
     husavdrag: HusavdragClaim | None = None
     is_credit: bool = False
+    # Öresavrundning: the company rounds totals to whole kronor (Visma's DomesticCurrencyRounding, on by default).
+    whole_krona_rounding: bool = True
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def compute_totals(content: InvoiceContent, periods: Sequence[RatePeriod] = RATE
     }
     net = sum(net_by_rate.values(), ZERO)
     vat = sum(vat_by_rate.values(), ZERO)
-    total = to_whole_kronor(net + vat)
+    total = to_whole_kronor(net + vat) if content.whole_krona_rounding else net + vat
     deduction = _deduction(content, periods)
     totals = Totals(
         net=net,
@@ -184,6 +188,20 @@ def compute_totals(content: InvoiceContent, periods: Sequence[RatePeriod] = RATE
         net_by_kind=dict(net_by_kind),
     )
     return totals.negated() if content.is_credit else totals
+
+
+def rounding_mismatch_message(content: InvoiceContent, *, visma_whole_kronor: bool) -> str:
+    """Why an invoice cannot go to Visma as it is: Visma would round its total otherwise than we did."""
+    ours = compute_totals(content)
+    theirs = compute_totals(dataclasses.replace(content, whole_krona_rounding=visma_whole_kronor))
+    how = "avrundar till hela kronor" if visma_whole_kronor else "har öresavrundning avstängd"
+    priced = "med öresavrundning" if content.whole_krona_rounding else "utan öresavrundning"
+    return (
+        f"Fakturan räknades {priced} (totalt {format_sek(ours.total)}), men företaget i Visma {how} och skulle "
+        f"få {format_sek(theirs.total)}. Ändra öresavrundningen i Visma (Inställningar → Företagsinställningar) "
+        "så att den stämmer med fakturan och exportera igen, eller kreditera fakturan och gör en ny: den räknas "
+        "då som Visma."
+    )
 
 
 def row_gross(row: InvoiceRow, reverse_charge: bool = False) -> Decimal:
@@ -259,6 +277,26 @@ def _check_row(row: InvoiceRow, loc: Location, errors: ErrorCollector) -> None:
         errors.add((*loc, "discount_percent"), "Rabatten får ha högst två decimaler.", "too_precise")
     if row.hours is not None and not Decimal(0) <= row.hours <= Decimal(10000):
         errors.add((*loc, "hours"), "Timmarna måste vara mellan 0 och 10 000.", "out_of_range")
+    elif _priced_by_the_hour(row) and row.hours is not None and row.hours != row.quantity:
+        # Priced per hour, the quantity is the hours: a different "Timmar" would bill one number of hours and
+        # report another to Skatteverket.
+        errors.add(
+            (*loc, "hours"),
+            f"Raden är i timmar, så antalet ({_plain(row.quantity)}) är timmarna; Timmar säger {_plain(row.hours)}. "
+            "Ändra antalet, eller lämna Timmar tomt.",
+            "hours_differ_from_quantity",
+        )
+
+
+HOUR_UNITS = frozenset({"tim", "tim.", "timme", "timmar", "h", "t"})
+
+
+def _priced_by_the_hour(row: InvoiceRow) -> bool:
+    return row.kind is RowKind.LABOUR and row.unit.strip().lower() in HOUR_UNITS
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _check_amount(
@@ -404,11 +442,26 @@ def _check_work_rows(content: InvoiceContent, claim: HusavdragClaim, errors: Err
                 f"Arbetstypen hör inte till {claim.kind.label}.",
                 "house_work_type_mismatch",
             )
-    if not deduction_bases(content):
-        what = "arbetsrad" if claim.kind is not HusavdragKind.GREEN else "rad"
+    if deduction_bases(content):
+        return
+    green = claim.kind is HusavdragKind.GREEN
+    untyped = [
+        index
+        for index, row in enumerate(content.rows)
+        if row.house_work_type is None and (row.kind is RowKind.LABOUR or (green and row.kind is not RowKind.TEXT))
+    ]
+    allowed = ", ".join(work.value for work in HouseWorkType if work.kind is claim.kind)
+    what = "rad" if green else "arbetsrad"
+    if not untyped:  # nothing to point at: no row that could carry the work type
         errors.add(
             ("rows",),
-            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label}.",
+            f"{claim.kind.label} kräver minst en {what} med arbetstyp för {claim.kind.label} ({allowed}).",
+            "husavdrag_without_work",
+        )
+    for index in untyped:  # the rows that need a work type, each with the values it may take
+        errors.add(
+            ("rows", index, "house_work_type"),
+            f"{claim.kind.label} kräver en arbetstyp på raden. Välj en av: {allowed}.",
             "husavdrag_without_work",
         )
 

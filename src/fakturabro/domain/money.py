@@ -35,8 +35,9 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 
 def format_sek(amount: Decimal) -> str:
-    """Swedish display form: ``1 234,50 kr`` (non-breaking space between thousands)."""
-    sign = "-" if amount < 0 else ""
+    """Swedish display form: ``1 234,50 kr``, ``−45,00 kr`` (non-breaking space between thousands, the minus
+    sign U+2212 as in ``swedish_format``)."""
+    sign = "\u2212" if to_ore(amount) < 0 else ""
     whole, _, frac = f"{abs(to_ore(amount)):.2f}".partition(".")
     groups: list[str] = []
     while whole:

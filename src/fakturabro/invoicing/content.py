@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fakturabro.domain.husavdrag import HouseWorkType, HusavdragKind
 from fakturabro.domain.invoice import HusavdragClaim, HusavdragPerson, InvoiceContent, InvoiceRow, RowKind
 from fakturabro.store import models
+from fakturabro.store.company_rounding import DEFAULT_WHOLE_KRONA_ROUNDING, company_whole_krona_rounding
 from fakturabro.store.repositories import InvoiceRepository, Transaction
 
 
@@ -31,7 +32,13 @@ def stored_content(invoice: models.Invoice, cipher_decrypt: Callable[[str], str]
         reverse_charge=invoice.reverse_charge,
         husavdrag=claim,
         is_credit=invoice.credits_invoice_id is not None,
+        whole_krona_rounding=_frozen_rounding(invoice),
     )
+
+
+def _frozen_rounding(invoice: models.Invoice) -> bool:
+    # Invoices approved before the rounding was kept were all priced in whole kronor.
+    return DEFAULT_WHOLE_KRONA_ROUNDING if invoice.whole_krona_rounding is None else invoice.whole_krona_rounding
 
 
 def totals_content(
@@ -41,10 +48,17 @@ def totals_content(
     so husavdrag rates match and its amounts are the exact negation of the original's."""
     content = stored_content(invoice, cipher_decrypt)
     if invoice.credits_invoice_id is None:
+        if invoice.to_pay is None:  # a draft is priced as the Visma company rounds today
+            return dataclasses.replace(
+                content, whole_krona_rounding=company_whole_krona_rounding(session, invoice.company_id)
+            )
         return content
     original = InvoiceRepository(session, invoice.company_id).loaded(invoice.credits_invoice_id)
     assert original is not None
-    return dataclasses.replace(content, invoice_date=original.invoice_date)
+    # A credit mirrors its original: same rates date, same öresavrundning, so its amounts are the exact negation.
+    return dataclasses.replace(
+        content, invoice_date=original.invoice_date, whole_krona_rounding=_frozen_rounding(original)
+    )
 
 
 def domain_row(row: models.InvoiceRow) -> InvoiceRow:

@@ -19,7 +19,7 @@ from fakturabro.store.database import Database, PersonalDataCipher
 from fakturabro.store.external_ids import assign_external_id
 from fakturabro.store.models import Customer
 from fakturabro.store.repositories import CustomerRepository, Transaction
-from fakturabro.store.series import CUSTOMER_SERIES, take_next
+from fakturabro.store.series import CUSTOMER_SERIES, next_value, set_next, take_next
 
 
 def create_customer(db: Database, company_id: int, data: CustomerInput) -> CustomerView:
@@ -164,7 +164,11 @@ def _ensure_number_free(customers: CustomerRepository, number: str) -> None:
 
 
 def _next_free_number(customers: CustomerRepository) -> str:
-    """The series' next number, skipping numbers the user already gave by hand."""
+    """The series' next number, after the highest plain number already in the register (given by hand or
+    imported), skipping any taken."""
+    highest = customers.highest_plain_number()
+    if next_value(customers.session, customers.company_id, CUSTOMER_SERIES) <= highest:
+        set_next(customers.session, customers.company_id, CUSTOMER_SERIES, highest + 1)
     while True:
         candidate = str(take_next(customers.session, customers.company_id, CUSTOMER_SERIES))
         if not customers.number_taken(candidate):

@@ -6,6 +6,7 @@ writing; approval validates again (the customer may have changed) and freezes th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView
 from fakturabro.invoicing.views_builder import invoice_view, load_settlements, swedish_today
 from fakturabro.store import models
+from fakturabro.store.company_rounding import company_whole_krona_rounding
 from fakturabro.store.database import Database
 from fakturabro.store.events import record_invoice_event
 from fakturabro.store.external_ids import assign_external_id
@@ -103,7 +105,7 @@ def approve_invoice(
         content = totals_content(session, invoice, db.cipher.decrypt)
         validate_invoice(content, _facts(invoice.customer))
         invoice.number = take_next(session, company_id, INVOICE_SERIES)
-        _freeze(invoice, compute_totals(content))
+        _freeze(invoice, compute_totals(content), content.whole_krona_rounding)
         invoice.status = InvoiceStatus.APPROVED.value
         invoice.approved_at = invoice.updated_at = db.clock()
         invoices.flush()
@@ -341,7 +343,10 @@ def _content(
         reverse_charge = customer.reverse_charge if customer else False
     rates_date = original.invoice_date if original else invoice_date  # a credit mirrors its original's rates
     claim = _claim(data.house_work)
-    return InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
+    content = InvoiceContent(rates_date, tuple(rows), reverse_charge, claim, is_credit=original is not None)
+    if original is not None:
+        return dataclasses.replace(content, whole_krona_rounding=stored_content(original).whole_krona_rounding)
+    return dataclasses.replace(content, whole_krona_rounding=company_whole_krona_rounding(session, company_id))
 
 
 def _too_large() -> ValidationFailed:
@@ -532,11 +537,12 @@ def _copy_of(original: models.Invoice, db: Database) -> InvoiceInput:
     )
 
 
-def _freeze(invoice: models.Invoice, totals: Totals) -> None:
+def _freeze(invoice: models.Invoice, totals: Totals, whole_krona_rounding: bool) -> None:
     invoice.net = totals.net
     invoice.vat = totals.vat
     invoice.vat_by_rate = json.dumps({_rate_key(rate): str(vat) for rate, vat in totals.vat_by_rate.items()})
     invoice.rounding = totals.rounding
+    invoice.whole_krona_rounding = whole_krona_rounding
     invoice.total = totals.total
     invoice.house_work_deduction = totals.husavdrag
     invoice.to_pay = totals.to_pay

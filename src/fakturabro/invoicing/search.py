@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from fakturabro.domain.money import ZERO
 from fakturabro.invoicing.views import InvoiceView
-from fakturabro.invoicing.views_builder import invoice_view, load_settlements, swedish_today
+from fakturabro.invoicing.views_builder import invoice_view, is_owed, load_settlements, swedish_today
 from fakturabro.store.database import Database
 from fakturabro.store.invoice_search import OPEN_STATUSES, InvoiceFilter, InvoiceSearch
 from fakturabro.store.repositories import InvoiceRepository
@@ -73,7 +73,8 @@ def open_amounts(db: Database, company_id: int, customer_id: int) -> OpenAmounts
         search = InvoiceSearch(session, company_id)
         found = search.page(wanted, today, limit=10_000, offset=0).invoices
         settlements = load_settlements(InvoiceRepository(session, company_id), [i.id for i in found])
-        views = [invoice_view(session, i, db.cipher, mask=True, settlements=settlements, today=today) for i in found]
+        owed = [invoice for invoice in found if is_owed(invoice)]
+        views = [invoice_view(session, i, db.cipher, mask=True, settlements=settlements, today=today) for i in owed]
     overdue = [view for view in views if view.overdue]
     return OpenAmounts(
         unpaid=sum((view.remaining for view in views), ZERO),

@@ -110,7 +110,7 @@ def invoice_view(
         created_at=invoice.created_at,
         export=export_json(session, invoice.id),
         delivery=delivery_json(session, invoice.id),
-        overdue=today is not None and invoice.status in OPEN and invoice.due_date < today,
+        overdue=today is not None and is_owed(invoice) and invoice.due_date < today,
         warnings=_warnings(invoice, payments, today) + _cap_warnings(session, invoice, cipher, deductions, settlements),
     )
 
@@ -126,6 +126,14 @@ def _credited_number(session: Transaction, invoice: models.Invoice) -> int | Non
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OPEN = frozenset({InvoiceStatus.APPROVED.value, InvoiceStatus.PARTIALLY_PAID.value})
 """Approved and not yet settled: such an invoice is overdue once its due date has passed."""
+
+
+def is_owed(invoice: models.Invoice) -> bool:
+    """Approved, not settled and not a credit: a credit invoice asks for nothing, what it credits is already off
+    the remaining amount of the invoice it credits."""
+    return invoice.status in OPEN and invoice.credits_invoice_id is None
+
+
 UNPAID = frozenset({InvoiceStatus.DRAFT.value, InvoiceStatus.APPROVED.value, InvoiceStatus.PARTIALLY_PAID.value})
 
 

@@ -24,8 +24,12 @@ EXPLANATIONS = {
     "the same value when there are several.",
     "token_key": "Fernet key encrypting Visma tokens and personnummer at rest; never stored in the database. "
     "Required with PostgreSQL. Create with `fakturabro keys generate`; rotate with `fakturabro keys rotate`.",
-    "session_max_age_seconds": "How long a login lasts, in seconds.",
+    "session_max_age_seconds": "How long a login lasts at most, in seconds, however busy (the absolute timeout).",
+    "session_idle_seconds": "A login unused this many seconds is over (the idle timeout).",
     "secure_cookies": "Send the session cookie only over https (set `true` behind TLS).",
+    "max_json_bytes": "The largest JSON request body accepted, in bytes (bigger: 413).",
+    "max_upload_bytes": "The largest uploaded file accepted, in bytes (bigger: 413).",
+    "max_import_rows": "The most rows one file import reads; a longer file is refused with a Swedish message.",
     "visma_client_id": "Your Visma Developer client id. Unset: the built-in Visma sandbox is used.",
     "visma_client_secret": "The client secret that belongs to `VISMA_CLIENT_ID`.",
     "visma_redirect_uri": "The OAuth callback registered with Visma. "

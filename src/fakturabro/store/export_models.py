@@ -114,6 +114,9 @@ class VismaCompanyCache(Base):
     # Linked customers Visma changed since this cursor are compared with ours again (steps.recheck_linked_customers).
     customers_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     customers_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Visma's DomesticCurrencyRounding as last read (True: whole kronor); None until the company's settings are read.
+    whole_krona_rounding: Mapped[bool | None] = mapped_column(Boolean)
+    settings_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def export_json(session: Session, invoice_id: int) -> dict[str, Any] | None:

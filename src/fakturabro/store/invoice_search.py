@@ -80,10 +80,15 @@ class InvoiceSearch(CompanyScoped):
         if wanted.date_to is not None:
             conditions.append(Invoice.invoice_date <= wanted.date_to)
         if wanted.overdue:
-            conditions.append(and_(Invoice.status.in_(OPEN_STATUSES), Invoice.due_date < today))
+            conditions.append(and_(*_owed(), Invoice.due_date < today))
         if wanted.customer_id is not None:
             conditions.append(Invoice.customer_id == wanted.customer_id)
         return conditions
+
+
+def _owed() -> list[ColumnElement[bool]]:
+    # A credit invoice asks for nothing: what it credits is already off the invoice it credits.
+    return [Invoice.status.in_(OPEN_STATUSES), Invoice.credits_invoice_id.is_(None)]
 
 
 def _matches(wanted: InvoiceFilter) -> ColumnElement[bool]:

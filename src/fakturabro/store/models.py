@@ -166,6 +166,8 @@ class Invoice(Base):
     vat: Mapped[Decimal | None] = mapped_column(Money())
     vat_by_rate: Mapped[str | None] = mapped_column(Text)  # JSON {"25": "125.00"}, exact strings
     rounding: Mapped[Decimal | None] = mapped_column(Money())
+    # The öresavrundning the invoice was priced with at approval (the Visma company's); None: before it was kept.
+    whole_krona_rounding: Mapped[bool | None] = mapped_column(Boolean)
     total: Mapped[Decimal | None] = mapped_column(Money())
     house_work_deduction: Mapped[Decimal | None] = mapped_column(Money())
     to_pay: Mapped[Decimal | None] = mapped_column(Money())

@@ -130,14 +130,22 @@ class CustomerRepository(CompanyScoped):
         return self.session.scalar(query) is not None
 
     def search(self, search: str | None = None, limit: int = 100, offset: int = 0) -> list[Customer]:
-        """Oldest first; ``search`` matches name or customer number, case-insensitively."""
+        """By customer number as a number (999 before 1001: shorter first, then in order); ``search`` matches name
+        or customer number, case-insensitively."""
         query = select(Customer).where(Customer.company_id == self.company_id)
         if search:
             pattern = _contains_pattern(search)
             query = query.where(
                 or_(func.lower(Customer.name).like(pattern), func.lower(Customer.customer_number).like(pattern))
             )
-        return list(self.session.scalars(query.order_by(Customer.id).limit(limit).offset(offset)))
+        by_number = (func.length(Customer.customer_number), Customer.customer_number, Customer.id)
+        return list(self.session.scalars(query.order_by(*by_number).limit(limit).offset(offset)))
+
+    def highest_plain_number(self) -> int:
+        """The highest customer number that is a plain number (0 when there is none), so the series can go on
+        after numbers given by hand or imported (1001–2002) instead of handing out 1, 2, 3 beside them."""
+        numbers = self.session.scalars(select(Customer.customer_number).where(Customer.company_id == self.company_id))
+        return max((int(number) for number in numbers if number.isdigit() and len(number) <= 18), default=0)
 
     def org_numbers(self) -> dict[str, str | None]:
         """Customer number → organisation number (None for a private person), for every customer."""

@@ -62,8 +62,8 @@ HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # The client the embedded sandbox seeds (docs/SANDBOX.md); used when no VISMA_CLIENT_ID is configured.
 SANDBOX_CLIENT_ID = "fakturabro-dev"
 SANDBOX_CLIENT_SECRET = "dev-secret"  # noqa: S105 - the sandbox's published test credential
-DEFAULT_FALLBACK_ARTICLE = "Minuba"
-DEFAULT_HOUSE_WORK_FALLBACK_ARTICLE = "Minuba ROT/RUT"
+DEFAULT_FALLBACK_ARTICLE = "fakturabro"
+DEFAULT_HOUSE_WORK_FALLBACK_ARTICLE = "fakturabro ROT/RUT"
 
 
 class ExportMode(StrEnum):

@@ -9,8 +9,9 @@ The seed's rules behind the items ("Inne i Visma", "Husavdrag och omvänd byggmo
 the "Visma Integration" app must be Activated; omvänd byggmoms, prices excl. VAT for private persons,
 "Fakturerar husarbete" and grön teknik must be switched on when our invoices use them; Visma numbers invoices
 itself, so its next invoice number must equal ours; rows without an identical article number land on the
-fallback articles ("Minuba", "Minuba ROT/RUT"); a customer with an org number is a company, one without is a
-private person, and a customer that exists in Visma with the other type gets the wrong VAT treatment.
+fallback articles ("fakturabro", "fakturabro ROT/RUT" unless configured); a customer with an org number is a
+company, one without is a private person, and a customer that exists in Visma with the other type gets the
+wrong VAT treatment.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import structlog
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import HusavdragKind
+from fakturabro.store.company_rounding import remember_company_rounding
 from fakturabro.store.connection_repository import ConnectionRepository
 from fakturabro.store.database import Database
 from fakturabro.store.preflight_repository import PreflightRepository
@@ -101,6 +103,7 @@ class VismaFacts:
     uses_house_work: bool | None = None
     uses_green_technology: bool | None = None
     next_invoice_number: int | None = None
+    whole_krona_rounding: bool | None = None  # öresavrundning (DomesticCurrencyRounding)
     article_numbers: frozenset[str] | None = None
     # customer number → is a private person
     customer_types: Mapping[str, bool] | None = None
@@ -185,7 +188,7 @@ def _app(visma: VismaFacts) -> CheckItem:
         False,
         "Integrationen är inte aktiverad i Visma, så Visma tar inte emot något från fakturabro.",
         "I Visma eEkonomi: gå till Appar och integrationer → Visma Integration och aktivera integrationen så att "
-        'statusen blir "Activated". Kör sedan kontrollen igen.',
+        "statusen blir ”Activated”. Kör sedan kontrollen igen.",
     )
 
 
@@ -224,7 +227,7 @@ def _switch(key: str, *, needed: bool, enabled: bool | None, what: str, setting:
         key,
         False,
         f"{what}: avslaget i Visma, men behövs för {why}. Sådana fakturor kan inte exporteras förrän det är påslaget.",
-        f'{_SETTINGS}: kryssa i "{setting}" och spara. Kör sedan kontrollen igen.',
+        f"{_SETTINGS}: kryssa i ”{setting}” och spara. Kör sedan kontrollen igen.",
     )
 
 
@@ -255,7 +258,7 @@ def _number_series(visma: VismaFacts, ours: OurFacts) -> CheckItem:
 
 
 def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, needed: bool) -> CheckItem:
-    label = f'"{article.name}" (artikelnummer {article.number})'
+    label = f"”{article.name}” (artikelnummer {article.number})"
     if visma.article_numbers is None:
         return CheckItem(key, not needed, f"Artikeln {label} kunde inte sökas i Visma.")
     if article.number in visma.article_numbers:
@@ -269,7 +272,7 @@ def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, 
         False,
         f"Artikeln {label} saknas i Visma. Rader {'på fakturor med husavdrag ' if article.service else ''}vars "
         "artikelnummer inte finns i Visma hamnar på den.",
-        'Tryck på "Skapa artiklarna" så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering '
+        "Tryck på ”Skapa artiklarna” så skapar fakturabro den i Visma (25 % moms, enhet st). Kontering "
         "kan sedan ändras på artikeln i Visma – ändringen gäller alla rader som hamnar där.",
     )
 
@@ -331,6 +334,7 @@ def gather_visma(client: VismaClient) -> VismaFacts:
         uses_house_work=settings.uses_rot_reduced_invoicing,
         uses_green_technology=settings.uses_green_technology,
         next_invoice_number=settings.next_customer_invoice_number,
+        whole_krona_rounding=mapping.whole_krona_rounding(settings),
         article_numbers=frozenset(article.number for article in articles if article.is_active),
         customer_types={c.customer_number: c.is_private_person for c in customers if c.customer_number},
     )
@@ -367,6 +371,8 @@ def run_check(
         ]
     else:
         with db.transaction() as session:
+            if visma.whole_krona_rounding is not None:  # drafts are priced as the company rounds from now on
+                remember_company_rounding(session, company_id, visma.whole_krona_rounding, db.clock())
             ours = gather_ours(session, company_id)
         items = evaluate(visma, ours, fallback_names(container, setup))
     return store_result(db, company_id, trigger, items)

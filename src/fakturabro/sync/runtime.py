@@ -2,17 +2,21 @@
 
 The system database is a SQLite file in the data directory by default, and the application's PostgreSQL
 database when ``DATABASE_URL`` is PostgreSQL, so several `fakturabro worker` processes on several machines share
-one queue. Exports run in two lanes, each a queue partitioned by company (so one company's bulk export cannot
-starve the others):
+one queue. Exports run in three lanes, each a queue partitioned by company (so one company's bulk export cannot
+starve the others). Visma does not promise unique customer or article numbers, so whatever may create one is
+serialised with everything else that may create the same one:
 
-- the *serial* lane (``fakturabro-exports``, one export at a time per company across all workers) for exports
-  that may create a customer or a fallback article in Visma, which does not promise unique numbers: two exports
-  never race to create the same one;
+- a *customer's* lane (``fakturabro-exports-customers``, partitioned per company and customer: one export at a
+  time per customer across all workers) for exports whose customer is not linked yet; they may look it up and
+  create it, and exports of different new customers go side by side;
+- the *serial* lane (``fakturabro-exports``, one export at a time per company) for exports that may create a
+  fallback article (shared by all of the company's invoices);
 - the *parallel* lane (``fakturabro-exports-parallel``, ``PER_COMPANY_CONCURRENCY`` at once per company) for
   exports whose customer is linked and whose articles are cached: they only POST their document.
 
-The lane is chosen at enqueue time (`steps.export_lane`); a parallel export whose routing went stale hands itself
-over to the serial lane instead of creating anything. Visma's rate limit, paced per endpoint by token buckets
+The lane is chosen at enqueue time (`steps.export_lane`); an export that meets something its lane may not create
+(its routing went stale, or a new customer's invoice also needs a new article) hands itself over to the lane that
+may, never creating anything itself. Visma's rate limit, paced per endpoint by token buckets
 shared through the database, bounds a company's speed, not the queues.
 """
 
@@ -94,7 +98,12 @@ def launch(
     payment_schedule.configure(payment_schedule.deps_from_export(deps))
     DBOS(config=dbos_config(settings, executor_id=executor_id))
     DBOS.launch()
-    for queue, per_company in ((workflow.EXPORT_QUEUE, 1), (workflow.PARALLEL_EXPORT_QUEUE, PER_COMPANY_CONCURRENCY)):
+    lanes = (
+        (workflow.CUSTOMER_EXPORT_QUEUE, 1),  # partitioned per customer
+        (workflow.EXPORT_QUEUE, 1),
+        (workflow.PARALLEL_EXPORT_QUEUE, PER_COMPANY_CONCURRENCY),
+    )
+    for queue, per_company in lanes:
         DBOS.register_queue(
             queue,
             worker_concurrency=WORKER_CONCURRENCY,

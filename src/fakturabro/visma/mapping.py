@@ -10,8 +10,9 @@ Decisions (docs/EXPORT.md has the long form):
   tradesperson's invoice does not otherwise use), a ledger item's ``InvoiceNumber`` (our number itself).
 - **Row VAT.** Visma takes a row's VAT rate from the account coding of the row's article; a draft row has no
   VAT field of its own. Rows without an identical article in Visma therefore go to a fallback article *per
-  VAT rate*: "Minuba" (25 %), "Minuba 12 %", … and "Minuba ROT/RUT" (a service coding, so Visma computes the
-  reduction on it) when the invoice has husavdrag.
+  VAT rate*: "fakturabro" (25 %), "fakturabro 12 %", … and "fakturabro ROT/RUT" (a service coding, so Visma
+  computes the reduction on it) when the invoice has husavdrag. (The names are settings; the numbers MINUBA… stay,
+  so articles created before the rename are still found.)
 - **Signs.** Our rows always carry positive quantities (the credit flag negates the totals); Visma wants the
   sign on the credit invoice's rows, so a credit's quantities are negated here.
 - **Discount.** Ours is a percent (0–100), Visma's ``DiscountPercentage`` a fraction (0–1, four decimals).
@@ -33,6 +34,7 @@ from fakturabro.domain.money import ZERO, to_ore
 from fakturabro.visma.models import (
     Article,
     ArticleAccountCoding,
+    CompanySettings,
     Customer,
     CustomerInvoice,
     CustomerInvoiceDraft,
@@ -205,7 +207,7 @@ class FallbackArticle:
 
 
 def fallback_article_for(
-    vat_percent: Decimal, *, husavdrag: bool, name: str = "Minuba", husavdrag_name: str = "Minuba ROT/RUT"
+    vat_percent: Decimal, *, husavdrag: bool, name: str = "fakturabro", husavdrag_name: str = "fakturabro ROT/RUT"
 ) -> FallbackArticle:
     """The article a row without an identical article number goes to, for its VAT rate."""
     base = husavdrag_name if husavdrag else name
@@ -535,6 +537,17 @@ _CLAIM_STATES = {
     2: ClaimState.REQUESTED,
     3: ClaimState.REFUSED,
 }
+
+
+# DomesticCurrencyRounding: 0 = None, 1 = HalfAwayFromZero (whole kronor, the Swedish öresavrundning).
+_WHOLE_KRONA_ROUNDING = {0: False, 1: True}
+
+
+def whole_krona_rounding(settings: CompanySettings) -> bool | None:
+    """Whether the company rounds totals to whole kronor; None when Visma did not say (or said something new)."""
+    if settings.domestic_currency_rounding is None:
+        return None
+    return _WHOLE_KRONA_ROUNDING.get(settings.domestic_currency_rounding)
 
 
 def husavdrag_claim_state(invoice: CustomerInvoice) -> ClaimState | None:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from fakturabro.domain.errors import Conflict
+from fakturabro.domain.swedish_format import plural
 from fakturabro.sync import connection, preflight
 from fakturabro.sync.connection import ConnectFailed, ConnectionStatus, VismaSetup
 from fakturabro.visma.errors import VismaError, VismaForbidden
@@ -227,9 +228,25 @@ def _page(
         "error": error,
         "errors": errors or {},
         "just_connected": request.query_params.get("kopplad") == "1",
+        "done": _done_message(request.query_params.get("klart", "")),
         "page_path": PAGE_PATH,
     }
     return render(request, "visma_settings.html", context, status_code=status_code)
+
+
+_DONE = {
+    "exportlage-voucher": "Exportläget är sparat: fakturorna bokförs som verifikationer i Visma.",
+    "exportlage-draft": "Exportläget är sparat: fakturorna hamnar som fakturautkast i Visma.",
+    "artiklar-0": "Reservartiklarna fanns redan i Visma; inget behövde skapas.",
+}
+
+
+def _done_message(code: str) -> str | None:
+    """What a button that saved did, told on the page it returns to (the redirect carries only a code)."""
+    if code.startswith("artiklar-") and code.removeprefix("artiklar-").isdigit() and code != "artiklar-0":
+        count = int(code.removeprefix("artiklar-"))
+        return f"{plural(count, 'reservartikel är skapad', 'reservartiklar är skapade')} i Visma."
+    return _DONE.get(code)
 
 
 @pages.post(PAGE_PATH)
@@ -256,6 +273,7 @@ def settings_submit(
                 errors = {"mode": "Välj verifikationer eller fakturautkast."}
                 return _page(request, container, company_id, errors=errors, status_code=422)
             connection.set_export_mode(db, company_id, mode)
+            return RedirectResponse(f"{PAGE_PATH}?klart=exportlage-{mode}", status_code=303)
         elif action == "connect":
             binding = secrets.token_urlsafe(32)
             request.session[SESSION_BINDING] = binding
@@ -264,8 +282,9 @@ def settings_submit(
         elif action == "check":
             preflight.run_check(container, company_id, "manual", setup=setup)
         elif action == "fallback_articles":
-            preflight.create_fallback_articles(container, company_id, setup=setup)
+            created = preflight.create_fallback_articles(container, company_id, setup=setup)
             preflight.run_check(container, company_id, "manual", setup=setup)
+            return RedirectResponse(f"{PAGE_PATH}?klart=artiklar-{len(created)}", status_code=303)
         else:
             connection.disconnect(db, company_id)
     except Conflict as conflict:

@@ -13,6 +13,7 @@ from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
 from fakturabro.web import api, api_visma, errors, husavdrag, ops, pages, payment_import, reconciliation, registers
 from fakturabro.web.integrator import install as install_integrator_api
+from fakturabro.web.limits import BodyLimits
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +49,11 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
         https_only=container.settings.secure_cookies,
     )
 
+    app.add_middleware(
+        BodyLimits,
+        max_json_bytes=container.settings.max_json_bytes,
+        max_upload_bytes=container.settings.max_upload_bytes,
+    )
     ops.install(app)  # /readyz, /metrics, request ids on log lines, security headers (web/security.py)
 
     @app.get("/healthz", tags=["ops"])

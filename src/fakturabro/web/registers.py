@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile as FormFile
 from fakturabro.domain.errors import Conflict, DomainError, NotFound
 from fakturabro.invoicing.inputs import MAX_ID
 from fakturabro.registers.columns import MissingColumns
-from fakturabro.registers.files import UnreadableFile
+from fakturabro.registers.files import TooManyRows, UnreadableFile
 from fakturabro.registers.imports import Kind, Preview, export_articles, start_import
 from fakturabro.registers.plan import Conflict as PlanConflict
 from fakturabro.registers.plan import Decision
@@ -41,7 +41,6 @@ from fakturabro.web.views.session import PageCompany, check_csrf
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False, route_class=PageRoute)  # HTML: errors as Swedish pages, not JSON
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RunId = Annotated[int, Path(ge=1, le=MAX_ID)]
 VismaOperation = Literal["articles_push", "articles_pull", "customers_pull", "customers_push"]
 FILE_TYPES = {
@@ -95,18 +94,22 @@ class ApplyInput(BaseModel):
 
 
 @router.post("/api/v1/registers/{kind}/import/preview", tags=["registers"])
-async def preview_file(
+def preview_file(
     kind: Kind,
-    db: Db,
+    container: ContainerDep,
     company_id: CompanyId,
     file: Annotated[UploadFile, File(description="CSV (UTF-8, Windows-1252; ; , eller tab) eller XLSX.")],
     columns: Annotated[str | None, Form(description='JSON: {"Rubrik": "fält"}')] = None,
     decisions: Annotated[str | None, Form(description='JSON: {"nummer": "use_incoming"|"keep_existing"}')] = None,
 ) -> PreviewView:
-    """The dry run of a file import: every row's fate. Records a run to apply with `/runs/{run_id}/apply`."""
-    data = await _read_upload(file)
+    """The dry run of a file import: every row's fate. Records a run to apply with `/runs/{run_id}/apply`.
+
+    A plain ``def``: FastAPI runs it in its thread pool, so parsing a big file never holds up other requests."""
+    limit = container.settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    _check_size(data, limit)
     run_id, preview = _start_import(
-        db, company_id, kind, data, file.filename or "", _json_form(columns), _decisions_form(decisions)
+        container, company_id, kind, data, file.filename or "", _json_form(columns), _decisions_form(decisions)
     )
     return preview_view(preview, run_id)
 
@@ -220,9 +223,9 @@ async def page_preview(request: Request, kind: Kind, container: ContainerDep, co
     try:
         if not isinstance(upload, FormFile) or not upload.filename:
             raise HTTPException(422, "Välj en fil att importera.")
-        data = await _read_upload(upload)
+        data = await _read_upload(upload, container.settings.max_upload_bytes)
         run_id, preview = await run_in_threadpool(
-            _start_import, container.db, company_id, kind, data, upload.filename, None, None
+            _start_import, container, company_id, kind, data, upload.filename, None, None
         )
     except HTTPException as error:
         errors = {"file": str(error.detail)}
@@ -320,15 +323,19 @@ def _page(
 # --- shared -------------------------------------------------------------------------------------------------
 
 
-async def _read_upload(upload: FormFile) -> bytes:
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, "Filen är större än 20 MB. Dela upp den.")
+async def _read_upload(upload: FormFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    _check_size(data, limit)
     return data
 
 
+def _check_size(data: bytes, limit: int) -> None:
+    if len(data) > limit:
+        raise HTTPException(413, f"Filen är större än {limit // (1024 * 1024) or 1} MB. Dela upp den.")
+
+
 def _start_import(
-    db: Db,
+    container: ContainerDep,
     company_id: int,
     kind: Kind,
     data: bytes,
@@ -336,8 +343,13 @@ def _start_import(
     columns: dict[str, str] | None,
     decisions: dict[str, Decision] | None,
 ) -> tuple[int, Preview]:
+    max_rows = container.settings.max_import_rows
     try:
-        return start_import(db, company_id, kind, data, filename, columns=columns, decisions=decisions)
+        return start_import(
+            container.db, company_id, kind, data, filename, columns=columns, decisions=decisions, max_rows=max_rows
+        )
+    except TooManyRows as error:
+        raise HTTPException(413, str(error)) from error
     except (UnreadableFile, MissingColumns) as error:
         raise HTTPException(422, str(error)) from error
 

@@ -9,6 +9,7 @@ from fakturabro.store import (  # noqa: F401 - their tables in the metadata auto
     company_models,
     delivery_models,
     integrator_models,
+    session_models,
     visma_models,
 )
 from fakturabro.store.models import Base

@@ -43,9 +43,13 @@ def plan_customer(
 
 class ExportLane(StrEnum):
     """The queue an export runs in. Visma does not promise unique customer or article numbers, so whatever may
-    *create* one runs in the serial lane (one export at a time per company); an export that only POSTs its
-    document runs in the parallel lane (several at once per company)."""
+    *create* one is serialised with everything else that may create the same one: an export that may create its
+    customer runs in that customer's lane (one export at a time per customer: exports of different new customers
+    go side by side), one that may create a fallback article in the company's serial lane (one at a time per
+    company: the articles are shared); an export that only POSTs its document runs in the parallel lane (several
+    at once per company). An export never creates what its lane does not serialise: it hands itself over."""
 
+    CUSTOMER = "customer"
     SERIAL = "serial"
     PARALLEL = "parallel"
 
@@ -59,12 +63,13 @@ class RowArticles:
 
 
 def choose_lane(customer_linked: bool, rows: Sequence[RowArticles], cached: Collection[str]) -> ExportLane:
-    """Parallel only when nothing needs creating: the customer is linked and every row's article is cached.
+    """Parallel only when nothing needs creating: the customer is linked and every row's article is cached; the
+    customer's lane when the customer is not linked (its articles, if missing too, are handed on from there).
 
     ``rows`` is empty when the export mode sends no articles (verifikation). The decision can go stale before the
-    export runs; the parallel lane then hands the export over instead of creating (see workflow.py)."""
+    export runs; the lane then hands the export over instead of creating (see workflow.py)."""
     if not customer_linked:
-        return ExportLane.SERIAL
+        return ExportLane.CUSTOMER
     for row in rows:
         if not ((row.own is not None and row.own in cached) or row.fallback in cached):
             return ExportLane.SERIAL
@@ -159,24 +164,24 @@ def _hint(error: VismaError, text: str) -> str:
     lowered = text.lower()
     if error.status == 403:
         return (
-            'Integrationen är inte aktiverad i Visma. Aktivera "Visma Integration" under Appar och integrationer '
+            "Integrationen är inte aktiverad i Visma. Aktivera ”Visma Integration” under Appar och integrationer "
             "i Visma eEkonomi."
         )
     if error.status == 404:
         return (
             "dokumentet eller kunden som exporten byggde på finns inte längre i Visma (borttaget där?). Välj "
-            '"Exportera igen" om fakturan ska skickas på nytt.'
+            "”Exportera igen” om fakturan ska skickas på nytt."
         )
     if error.error_code == 4002 or "mandatory" in lowered or "required" in lowered:
         return "ett obligatoriskt fält saknas (ofta kundens postnummer eller ort)."
     if "reverse" in lowered or "omvänd" in lowered:
         return (
-            'omvänd byggmoms godtogs inte. Kryssa i "Fakturerar enligt regler för omvänd skattskyldighet" i Visma '
+            "omvänd byggmoms godtogs inte. Kryssa i ”Fakturerar enligt regler för omvänd skattskyldighet” i Visma "
             "och kontrollera att kunden har momsregistreringsnummer."
         )
     if "rot" in lowered or "rut" in lowered or "green" in lowered or "person" in lowered:
         return (
-            'husavdraget godtogs inte. Kontrollera att "Fakturerar husarbete" är ikryssat i Visma och att kunden '
+            "husavdraget godtogs inte. Kontrollera att ”Fakturerar husarbete” är ikryssat i Visma och att kunden "
             "är privatperson."
         )
     if "invoicenumber" in lowered:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,9 +28,10 @@ from sqlalchemy.orm import Session
 from fakturabro.domain.customer import CustomerKind, customer_kind
 from fakturabro.domain.customer_identity import describe, numbers_contradict, same_customer
 from fakturabro.domain.events import EventType
-from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals
+from fakturabro.domain.invoice import InvoiceContent, RowKind, compute_totals, rounding_mismatch_message
 from fakturabro.invoicing.content import stored_content
 from fakturabro.store import models
+from fakturabro.store.company_rounding import known_company_rounding
 from fakturabro.store.database import Database
 from fakturabro.store.events import record_invoice_event
 from fakturabro.store.export_models import (
@@ -43,6 +45,7 @@ from fakturabro.store.export_models import (
     VismaCustomerLink,
 )
 from fakturabro.store.reconciliation_repository import article_fallbacks, resolved_customer_numbers
+from fakturabro.sync.company_settings import remember_settings
 from fakturabro.sync.export.planner import (
     CreateCustomer,
     ExportLane,
@@ -102,8 +105,8 @@ class ExportDeps:
     mode_for: Callable[[int], str]
     connected: Callable[[int], bool] = lambda _company_id: True
     public_url: str = "http://127.0.0.1:8000"
-    fallback_name: str = "Minuba"
-    house_work_fallback_name: str = "Minuba ROT/RUT"
+    fallback_name: str = "fakturabro"
+    house_work_fallback_name: str = "fakturabro ROT/RUT"
     article_refresh_seconds: float = 60.0
     link_back: bool = True
     # A create whose answer was lost is looked up by its marker; only after this long (more than the client's
@@ -115,6 +118,8 @@ class ExportDeps:
     accounts: mapping.LedgerAccounts = field(default_factory=mapping.LedgerAccounts)
     # How often an export reads the customers Visma changed, to re-check linked ones against ours.
     customer_recheck_seconds: float = 60.0
+    # How long the company's öresavrundning as last read is trusted before an export reads it again.
+    settings_max_age_seconds: float = 600.0
 
 
 # --- reading the invoice ------------------------------------------------------------------------------------
@@ -122,34 +127,39 @@ class ExportDeps:
 
 def load_invoice(db: Database, company_id: int, invoice_id: int) -> mapping.InvoiceToExport:
     with db.transaction() as session:
-        invoice = _invoice(session, company_id, invoice_id)
-        content = stored_content(invoice, db.cipher.decrypt)
-        credits_number = None
-        if invoice.credits_invoice_id is not None:
-            original = session.get(models.Invoice, invoice.credits_invoice_id)
-            assert original is not None
-            credits_number = original.number
-            content = _replace_date(content, original.invoice_date)
-        assert invoice.number is not None, "only approved invoices are exported"
-        return mapping.InvoiceToExport(
-            invoice_id=invoice.id,
-            number=invoice.number,
-            invoice_date=invoice.invoice_date,
-            content=content,
-            totals=compute_totals(content),
-            due_date=invoice.due_date,
-            customer=_customer(invoice.customer),
-            your_reference=invoice.your_reference,
-            our_reference=invoice.our_reference,
-            credits_number=credits_number,
-        )
+        return loaded_invoice(session, db, company_id, invoice_id)
+
+
+def loaded_invoice(session: Session, db: Database, company_id: int, invoice_id: int) -> mapping.InvoiceToExport:
+    """The invoice as the mapping sends it (personnummer decrypted), read in ``session``."""
+    invoice = invoice_in(session, company_id, invoice_id)
+    content = stored_content(invoice, db.cipher.decrypt)
+    credits_number = None
+    if invoice.credits_invoice_id is not None:
+        original = session.get(models.Invoice, invoice.credits_invoice_id)
+        assert original is not None
+        credits_number = original.number
+        content = _replace_date(content, original.invoice_date)
+    assert invoice.number is not None, "only approved invoices are exported"
+    return mapping.InvoiceToExport(
+        invoice_id=invoice.id,
+        number=invoice.number,
+        invoice_date=invoice.invoice_date,
+        content=content,
+        totals=compute_totals(content),
+        due_date=invoice.due_date,
+        customer=_customer(invoice.customer),
+        your_reference=invoice.your_reference,
+        our_reference=invoice.our_reference,
+        credits_number=credits_number,
+    )
 
 
 def _replace_date(content: InvoiceContent, day: date) -> InvoiceContent:
     return dataclasses.replace(content, invoice_date=day)
 
 
-def _invoice(session: Session, company_id: int, invoice_id: int) -> models.Invoice:
+def invoice_in(session: Session, company_id: int, invoice_id: int) -> models.Invoice:
     invoice = session.get(models.Invoice, invoice_id)
     if invoice is None or invoice.company_id != company_id:
         raise LookupError(f"invoice {invoice_id} of company {company_id} does not exist")
@@ -219,14 +229,22 @@ def begin_attempt(deps: ExportDeps, company_id: int, invoice_id: int, generation
     """Mark the invoice as exporting for this workflow generation; a stale or finished generation stops."""
     mode = deps.mode_for(company_id)
     with deps.db.transaction() as session:
-        row = ensure_export_row(session, company_id, invoice_id, deps.db.clock())
-        if row.generation != generation or row.state == ExportState.EXPORTED:
-            return Begun(False, row.mode or mode, row.attempts)
-        row.state = ExportState.EXPORTING
-        row.mode = row.mode if row.visma_id else mode
-        row.attempts += 1
-        row.updated_at = deps.db.clock()
-        return Begun(True, row.mode or mode, row.attempts)
+        return begin_in(session, deps, company_id, invoice_id, generation, mode, counts=True)
+
+
+def begin_in(
+    session: Session, deps: ExportDeps, company_id: int, invoice_id: int, generation: int, mode: str, *, counts: bool
+) -> Begun:
+    """`begin_attempt` in ``session``, with the company's current export ``mode``; an export handed over to another
+    lane goes on with the same attempt there (``counts`` False)."""
+    row = ensure_export_row(session, company_id, invoice_id, deps.db.clock())
+    if row.generation != generation or row.state == ExportState.EXPORTED:
+        return Begun(False, row.mode or mode, row.attempts)
+    row.state = ExportState.EXPORTING
+    row.mode = row.mode if row.visma_id else mode
+    row.attempts += 1 if counts else 0
+    row.updated_at = deps.db.clock()
+    return Begun(True, row.mode or mode, row.attempts)
 
 
 def record(
@@ -311,9 +329,17 @@ class ResolvedCustomer:
 
 
 class CreateNeeded(Exception):  # noqa: N818 - a hand-over, not a failure
-    """An export in the parallel lane would have to create a customer or an article in Visma (its routing went
-    stale: a link removed, the article cache refreshed). It creates nothing; the workflow hands it to the serial
-    lane. Only a message argument, so DBOS can pickle it into the step's record."""
+    """An export would have to create something in Visma that its lane does not serialise (see `ExportLane`). It
+    creates nothing; the workflow hands it to the lane that does. Only a message argument, so DBOS can pickle it
+    into the step's record. (Recorded before the two kinds below, it meant the company's serial lane.)"""
+
+
+class CustomerToCreate(CreateNeeded):
+    """The invoice's customer is not linked: only the customer's lane may look it up and create it."""
+
+
+class ArticlesToCreate(CreateNeeded):
+    """A fallback article the rows need is not cached: only the company's serial lane may create it."""
 
 
 class NeedsAttention(Exception):  # noqa: N818 - a state the user resolves, not a failure
@@ -334,10 +360,11 @@ def resolve_customer(
     unless Visma changed the linked customer into someone else since (`recheck_linked_customers`). Either
     contradiction raises `NeedsAttention`: nothing is booked on a customer that may be another person.
 
-    Without ``may_create`` (the parallel lane) only the link is used: an unlinked customer raises `CreateNeeded`
-    before any call, so the lookup, the create and the new link row happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the customer's) only the link is used: an unlinked customer raises
+    `CustomerToCreate` before any call, so the lookup, the create and the new link row happen in the customer's
+    lane alone."""
     with deps.db.transaction() as session:
-        customer = _invoice(session, company_id, invoice_id).customer
+        customer = invoice_in(session, company_id, invoice_id).customer
         customer_id = customer.id
         linked = session.get(VismaCustomerLink, (company_id, customer_id)) is not None
     if linked:
@@ -351,7 +378,7 @@ def resolve_customer(
                 mismatch = customer_type_mismatch(ours.number, ours.kind, link.is_private_person)
                 return ResolvedCustomer(link.visma_customer_id, link.is_private_person, mismatch)
     if not may_create:
-        raise CreateNeeded(f"customer {customer_id} of company {company_id} is not linked to Visma")
+        raise CustomerToCreate(f"customer {customer_id} of company {company_id} is not linked to Visma")
     ours = load_invoice(deps.db, company_id, invoice_id).customer
     client = deps.client_for(company_id)
     found = client.find_customer_by_number(ours.number)
@@ -423,10 +450,10 @@ def recheck_linked_customers(deps: ExportDeps, company_id: int) -> None:
         cache = session.get(VismaCompanyCache, company_id)
         cursor = cache.customers_cursor if cache else None
         checked = cache.customers_checked_at if cache else None
-    if checked is not None and _aware(now) - _aware(checked) < timedelta(seconds=deps.customer_recheck_seconds):
+    if checked is not None and aware(now) - aware(checked) < timedelta(seconds=deps.customer_recheck_seconds):
         return
     client = deps.client_for(company_id)
-    since = _aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
+    since = aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
     server_time: datetime | None = None
     for page in client.customer_pages(changed_since=since):
         server_time = server_time or page.meta.server_time_utc
@@ -478,12 +505,37 @@ class CompanyReference:
 
 
 def _company_cache(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
-    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table."""
+    """Terms of payment, a unit and the article codings: read from Visma once per company, then from our table.
+
+    A company's first exports run side by side (one per new customer), so the read is made under a lock per
+    company in this process: the others wait for it and take it from the table instead of reading it again."""
+    cached = _cached_company_reference(deps, company_id)
+    if cached is not None:
+        return cached
+    with _company_reference_lock(company_id):
+        return _cached_company_reference(deps, company_id) or _read_company_reference(deps, company_id, client)
+
+
+def _cached_company_reference(deps: ExportDeps, company_id: int) -> CompanyReference | None:
     with deps.db.transaction() as session:
         cache = session.get(VismaCompanyCache, company_id)
         if cache is not None and cache.refreshed_at is not None and cache.codings:
-            return CompanyReference(cache.terms_of_payment_id, cache.unit_id, _codings(cache.codings))
+            return CompanyReference(cache.terms_of_payment_id, cache.unit_id, cached_codings(cache.codings))
+    return None
+
+
+_company_reference_locks: dict[int, threading.Lock] = {}
+_company_reference_locks_guard = threading.Lock()
+
+
+def _company_reference_lock(company_id: int) -> threading.Lock:
+    with _company_reference_locks_guard:
+        return _company_reference_locks.setdefault(company_id, threading.Lock())
+
+
+def _read_company_reference(deps: ExportDeps, company_id: int, client: VismaClient) -> CompanyReference:
     settings = client.get_company_settings()
+    remember_settings(deps.db, company_id, settings)
     units = client.list_units()
     codings = client.list_article_account_codings()
     unit = next((u for u in units if (u.abbreviation or "").lower() == "st" or (u.code or "").upper() == "ST"), None)
@@ -517,7 +569,7 @@ def _locked_company_cache(session: Session, company_id: int) -> VismaCompanyCach
     return cache
 
 
-def _codings(raw: str) -> list[ArticleAccountCoding]:
+def cached_codings(raw: str) -> list[ArticleAccountCoding]:
     return [ArticleAccountCoding.model_validate(item) for item in json.loads(raw)]
 
 
@@ -535,10 +587,10 @@ def refresh_articles(deps: ExportDeps, company_id: int, client: VismaClient, *, 
     if (
         not force
         and checked is not None
-        and _aware(now) - _aware(checked) < timedelta(seconds=deps.article_refresh_seconds)
+        and aware(now) - aware(checked) < timedelta(seconds=deps.article_refresh_seconds)
     ):
         return
-    since = _aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
+    since = aware(cursor) - ARTICLE_CURSOR_OVERLAP if cursor else None
     listing = client.list_articles(changed_since=since)
     with deps.db.transaction() as session:
         cache = _locked_company_cache(session, company_id)
@@ -562,33 +614,39 @@ def refresh_articles(deps: ExportDeps, company_id: int, client: VismaClient, *, 
         cache.articles_checked_at = now
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _known_articles(
     deps: ExportDeps, company_id: int, codings: Sequence[ArticleAccountCoding], numbers: set[str]
 ) -> dict[str, mapping.VismaArticleRef]:
+    with deps.db.transaction() as session:
+        return known_articles_in(session, company_id, codings, numbers)
+
+
+def known_articles_in(
+    session: Session, company_id: int, codings: Sequence[ArticleAccountCoding], numbers: set[str]
+) -> dict[str, mapping.VismaArticleRef]:
     """The cached active articles among ``numbers`` (a company may have thousands; an invoice names a few)."""
     vat_by_coding = {str(c.id): mapping.coding_vat_percent(c) for c in codings}
     service_by_coding = {str(c.id): c.type == "Service" for c in codings}
-    with deps.db.transaction() as session:
-        rows = session.scalars(
-            select(VismaArticleCache).where(
-                VismaArticleCache.company_id == company_id,
-                VismaArticleCache.is_active,
-                VismaArticleCache.number.in_(sorted(numbers)),
-            )
-        ).all()
-        return {
-            row.number: mapping.VismaArticleRef(
-                UUID(row.visma_id),
-                row.number,
-                vat_by_coding.get(row.coding_id or ""),
-                service_by_coding.get(row.coding_id or "", False),
-            )
-            for row in rows
-        }
+    rows = session.scalars(
+        select(VismaArticleCache).where(
+            VismaArticleCache.company_id == company_id,
+            VismaArticleCache.is_active,
+            VismaArticleCache.number.in_(sorted(numbers)),
+        )
+    ).all()
+    return {
+        row.number: mapping.VismaArticleRef(
+            UUID(row.visma_id),
+            row.number,
+            vat_by_coding.get(row.coding_id or ""),
+            service_by_coding.get(row.coding_id or "", False),
+        )
+        for row in rows
+    }
 
 
 def resolve_articles(
@@ -596,13 +654,13 @@ def resolve_articles(
 ) -> list[str | None]:
     """The Visma article id of every row (None for text rows); fallback articles are created when missing.
 
-    Without ``may_create`` (the parallel lane) a fallback missing from the cache raises `CreateNeeded` instead:
-    the lookup and the create happen in the serial lane alone."""
+    Without ``may_create`` (any lane but the company's serial one) a fallback missing from the cache raises
+    `ArticlesToCreate` instead: the lookup and the create happen in the serial lane alone."""
     invoice = load_invoice(deps.db, company_id, invoice_id)
     client = deps.client_for(company_id)
     reference = _company_cache(deps, company_id, client)
     refresh_articles(deps, company_id, client)
-    known = _known_articles(deps, company_id, reference.codings, _article_numbers_wanted(invoice.content))
+    known = _known_articles(deps, company_id, reference.codings, article_numbers_wanted(invoice.content))
     with deps.db.transaction() as session:
         for number in article_fallbacks(session, company_id):  # the user chose the fallback over Visma's article
             known.pop(number, None)
@@ -610,12 +668,12 @@ def resolve_articles(
     for item in plan:
         if item.fallback is not None and item.fallback.number not in known:
             if not may_create:
-                raise CreateNeeded(f"fallback article {item.fallback.number} of company {company_id} is not cached")
+                raise ArticlesToCreate(f"fallback article {item.fallback.number} of company {company_id} is not cached")
             known[item.fallback.number] = _ensure_fallback(deps, company_id, client, reference, item.fallback)
     return [str(known[item.article_number].id) if item.article_number else None for item in plan]
 
 
-def _article_numbers_wanted(content: InvoiceContent) -> set[str]:
+def article_numbers_wanted(content: InvoiceContent) -> set[str]:
     """Every number `mapping.plan_row_articles` may look up for these rows: their own and their fallbacks'."""
     return {number for row in _row_articles(content) for number in (row.own, row.fallback) if number}
 
@@ -678,12 +736,18 @@ def _ensure_fallback(
 # --- routing ----------------------------------------------------------------------------------------------------
 
 
-def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLane:
+@dataclass(frozen=True)
+class ExportRoute:
+    lane: ExportLane
+    customer_id: int  # the customer's lane is keyed by it
+
+
+def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportRoute:
     """The lane an export starts in, from one read transaction on our tables (no Visma call): parallel when its
     customer is linked and every article its rows need is cached (`planner.choose_lane`)."""
     voucher = deps.mode_for(company_id) == VOUCHER_MODE  # verifikation sends no articles
     with deps.db.transaction() as session:
-        invoice = _invoice(session, company_id, invoice_id)
+        invoice = invoice_in(session, company_id, invoice_id)
         linked = session.get(VismaCustomerLink, (company_id, invoice.customer_id)) is not None
         rows = [] if voucher else _row_articles(stored_content(invoice))  # personnummer stay encrypted
         numbers = sorted({number for row in rows for number in (row.own, row.fallback) if number})
@@ -698,7 +762,13 @@ def export_lane(deps: ExportDeps, company_id: int, invoice_id: int) -> ExportLan
             if linked and numbers
             else ()
         )
-    return choose_lane(linked, rows, cached)
+        return ExportRoute(choose_lane(linked, rows, cached), invoice.customer_id)
+
+
+def customer_of(deps: ExportDeps, company_id: int, invoice_id: int) -> int:
+    """The id of the invoice's customer (fixed since its approval)."""
+    with deps.db.transaction() as session:
+        return invoice_in(session, company_id, invoice_id).customer_id
 
 
 # --- the document ------------------------------------------------------------------------------------------------
@@ -737,25 +807,72 @@ def send_document(
         if found is not None:
             _record_document(deps, invoice_id, found)
             return SentDocument(**{**found.__dict__, "adopted": True})
-        age = (_aware(deps.db.clock()) - _aware(in_flight_at)).total_seconds()
+        age = (aware(deps.db.clock()) - aware(in_flight_at)).total_seconds()
         if age < deps.in_flight_grace_seconds:
             raise DocumentMayStillLand(
                 f"the create of {marker} may still be committing in Visma ({age:.0f} s ago); looking again later"
             )
+    if mode == DRAFT_MODE:  # Visma prices a draft itself; a verifikation books our amounts as they are
+        check_rounding(deps, company_id, client, invoice)
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        row.marker = marker
-        row.in_flight_at = deps.db.clock()
-        row.visma_customer_id = customer_id
-    try:
-        sent = _create(client, deps, invoice, mode, customer_id, article_ids, marker)
-    except VismaError as error:
-        if not error.may_have_executed:  # refused or never sent: provably nothing landed, nothing to look up
-            _clear_in_flight(deps, invoice_id)
-        raise
+        mark_in_flight(row, deps, marker, customer_id)
+    sent = create_in_flight(deps, client, invoice, mode, customer_id, article_ids)
     _record_document(deps, invoice_id, sent)
     return sent
+
+
+def check_rounding(deps: ExportDeps, company_id: int, client: VismaClient, invoice: mapping.InvoiceToExport) -> None:
+    """Stop before creating a draft Visma would total differently: the invoice was priced with another
+    öresavrundning than the company has now (changed in Visma after approval, or never read before). The stored
+    setting is trusted when it agrees and is recent (one read per company and ``settings_max_age_seconds``, not
+    one per invoice); otherwise Visma is asked, so a setting just corrected lets the invoice through."""
+    with deps.db.transaction() as session:
+        if rounding_agrees_in(session, deps, company_id, invoice):
+            return
+    visma = remember_settings(deps.db, company_id, client.get_company_settings())
+    if visma is None or visma == invoice.content.whole_krona_rounding:
+        return
+    raise RoundingDiffers(rounding_mismatch_message(invoice.content, visma_whole_kronor=visma))
+
+
+def rounding_agrees_in(session: Session, deps: ExportDeps, company_id: int, invoice: mapping.InvoiceToExport) -> bool:
+    """Whether the company's öresavrundning as last read agrees with the invoice's and is recent enough to trust
+    without asking Visma (`check_rounding` asks when not)."""
+    known, read_at = known_company_rounding(session, company_id)
+    if read_at is None or known != invoice.content.whole_krona_rounding:
+        return False
+    return (aware(deps.db.clock()) - aware(read_at)).total_seconds() < deps.settings_max_age_seconds
+
+
+class RoundingDiffers(mapping.MappingError):
+    """The invoice was totalled with another öresavrundning than the Visma company's: the export stops as
+    ``failed`` with the Swedish message, nothing is created, and "Exportera igen" after the fix sends it."""
+
+
+def mark_in_flight(row: InvoiceExport, deps: ExportDeps, marker: str, customer_id: str) -> None:
+    """Note the create about to be sent, with its marker (committed before the POST: see the module's docstring)."""
+    row.marker = marker
+    row.in_flight_at = deps.db.clock()
+    row.visma_customer_id = customer_id
+
+
+def create_in_flight(
+    deps: ExportDeps,
+    client: VismaClient,
+    invoice: mapping.InvoiceToExport,
+    mode: str,
+    customer_id: str,
+    article_ids: Sequence[str | None],
+) -> SentDocument:
+    """Create the document marked in flight; a create that provably never landed is unmarked again."""
+    try:
+        return _create(client, deps, invoice, mode, customer_id, article_ids, mapping.marker_for(invoice.number))
+    except VismaError as error:
+        if not error.may_have_executed:  # refused or never sent: provably nothing landed, nothing to look up
+            _clear_in_flight(deps, invoice.invoice_id)
+        raise
 
 
 def _recorded_document(
@@ -877,10 +994,14 @@ def _record_document(deps: ExportDeps, invoice_id: int, sent: SentDocument) -> N
     with deps.db.transaction() as session:
         row = session.get(InvoiceExport, invoice_id)
         assert row is not None
-        row.visma_id = sent.visma_id
-        row.visma_document_type = sent.document_type
-        row.visma_invoice_number = sent.invoice_number
+        _set_document(row, sent)
         row.updated_at = deps.db.clock()
+
+
+def _set_document(row: InvoiceExport, sent: SentDocument) -> None:
+    row.visma_id = sent.visma_id
+    row.visma_document_type = sent.document_type
+    row.visma_invoice_number = sent.invoice_number
 
 
 # --- link back and the check ----------------------------------------------------------------------------------
@@ -965,8 +1086,25 @@ def finish(
     deps: ExportDeps, company_id: int, invoice_id: int, sent: SentDocument, customer: ResolvedCustomer
 ) -> str | None:
     """Compare Visma's totals with ours and mark the invoice exported; returns the difference, if any."""
-    invoice = load_invoice(deps.db, company_id, invoice_id)
-    known = _article_numbers_by_id(deps, company_id, {i for i in sent.row_article_ids if i})
+    with deps.db.transaction() as session:
+        invoice = loaded_invoice(session, deps.db, company_id, invoice_id)
+    with deps.db.transaction() as session:
+        return finish_in(session, deps, company_id, invoice, sent, customer)
+
+
+def finish_in(
+    session: Session,
+    deps: ExportDeps,
+    company_id: int,
+    invoice: mapping.InvoiceToExport,
+    sent: SentDocument,
+    customer: ResolvedCustomer,
+    *,
+    link_off: bool = False,
+) -> str | None:
+    """`finish` in ``session``: the document recorded (again: the same values), Visma's totals compared with ours,
+    the invoice marked exported with its log line and event; with ``link_off`` the link back marked off too."""
+    known = _article_numbers_by_id(session, company_id, {i for i in sent.row_article_ids if i})
     priced = [row for row in invoice.content.rows if row.kind is not RowKind.TEXT]
     visma_rates = list(sent.totals.row_vat_percent) + [None] * (len(priced) - len(sent.totals.row_vat_percent))
     ids = list(sent.row_article_ids) + [None] * (len(priced) - len(sent.row_article_ids))
@@ -982,37 +1120,38 @@ def finish(
         reverse_charge=invoice.content.reverse_charge,
     )
     warning = difference or customer.type_mismatch
-    with deps.db.transaction() as session:
-        row = session.get(InvoiceExport, invoice_id)
-        assert row is not None
-        row.totals_difference = difference
-        entered = row.state != ExportState.EXPORTED
-        row.state = ExportState.EXPORTED
-        row.error = warning
-        row.error_id = None
-        row.exported_at = row.updated_at = deps.db.clock()
-        session.add(_log_entry(deps, row, "finish", "exported" if difference is None else "totals_differ", warning))
-        if entered:
-            _record_export_event(
-                session,
-                deps,
-                invoice_id,
-                EventType.INVOICE_EXPORTED,
-                warning,
-                visma_id=row.visma_id,
-                mode=row.mode,
-                totals_difference=difference,
-            )
+    row = session.get(InvoiceExport, invoice.invoice_id)
+    assert row is not None
+    _set_document(row, sent)
+    row.totals_difference = difference
+    entered = row.state != ExportState.EXPORTED
+    row.state = ExportState.EXPORTED
+    row.error = warning
+    row.error_id = None
+    row.exported_at = row.updated_at = deps.db.clock()
+    if link_off and row.visma_link_id in (None, LINK_IN_FLIGHT):
+        row.visma_link_id = LINK_OFF
+    session.add(_log_entry(deps, row, "finish", "exported" if difference is None else "totals_differ", warning))
+    if entered:
+        _record_export_event(
+            session,
+            deps,
+            invoice.invoice_id,
+            EventType.INVOICE_EXPORTED,
+            warning,
+            visma_id=row.visma_id,
+            mode=row.mode,
+            totals_difference=difference,
+        )
     return difference
 
 
-def _article_numbers_by_id(deps: ExportDeps, company_id: int, visma_ids: set[str]) -> dict[str, str]:
+def _article_numbers_by_id(session: Session, company_id: int, visma_ids: set[str]) -> dict[str, str]:
     if not visma_ids:
         return {}
-    with deps.db.transaction() as session:
-        rows = session.scalars(
-            select(VismaArticleCache).where(
-                VismaArticleCache.company_id == company_id, VismaArticleCache.visma_id.in_(sorted(visma_ids))
-            )
-        ).all()
-        return {row.visma_id: row.number for row in rows}
+    rows = session.scalars(
+        select(VismaArticleCache).where(
+            VismaArticleCache.company_id == company_id, VismaArticleCache.visma_id.in_(sorted(visma_ids))
+        )
+    ).all()
+    return {row.visma_id: row.number for row in rows}

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.store import models
 from fakturabro.store.export_models import InvoiceExport
-from fakturabro.sync.export import steps
+from fakturabro.sync.export import steps, two_steps
 from fakturabro.sync.export.planner import ExportLane, explain_refusal
 from fakturabro.sync.export.steps import ExportDeps, ExportState
 from fakturabro.visma.errors import OAuthError, VismaError, VismaRateLimited, VismaUnauthorized
@@ -43,8 +43,12 @@ from fakturabro.visma.oauth import NotConnected
 log = structlog.get_logger("fakturabro.sync.export")
 
 EXPORT_QUEUE = "fakturabro-exports"  # the serial lane: one export at a time per company (the queue before lanes)
+CUSTOMER_EXPORT_QUEUE = "fakturabro-exports-customers"  # the customers' lanes: one export at a time per customer
 PARALLEL_EXPORT_QUEUE = "fakturabro-exports-parallel"  # exports that only POST their document: several per company
-EXPORT_WORKFLOW = "fakturabro.export_invoice"
+EXPORT_WORKFLOW = "fakturabro.export_invoice"  # in seven steps: the workflows recorded before the two-step one
+TWO_STEP_EXPORT_WORKFLOW = "fakturabro.export_invoice_in_two_steps"
+# What new exports run (a test enqueues the seven-step workflow through it, as exports recorded before were).
+ENQUEUED_EXPORT_WORKFLOW = TWO_STEP_EXPORT_WORKFLOW
 LINK_QUEUE = "fakturabro-links"
 LINK_WORKFLOW = "fakturabro.link_invoice"  # in link_workflow.py
 # Exports recorded before the link lane linked between the document and `finish`; DBOS replays a workflow by step
@@ -78,8 +82,34 @@ def workflow_id(invoice_id: int, generation: int) -> str:
 
 
 def serial_workflow_id(invoice_id: int, generation: int) -> str:
-    """The export handed over from the parallel lane to the serial one (a child of ``workflow_id``)."""
-    return f"{workflow_id(invoice_id, generation)}-serial"
+    """The export handed over from the lane it started in to the serial one (a child of ``workflow_id``)."""
+    return handed_over_id(workflow_id(invoice_id, generation), ExportLane.SERIAL)
+
+
+def handed_over_id(parent_id: str, lane: ExportLane) -> str:
+    """The child an export hands itself over to: derived from the parent's id, so a recovered parent finds it."""
+    return f"{parent_id}-{lane.value}"
+
+
+def lane_of(argument: bool | str) -> ExportLane:
+    """The lane an export workflow runs in, from its last argument: workflows recorded before the customers' lanes
+    carry True (the serial lane) or False (the parallel lane)."""
+    if isinstance(argument, bool):
+        return ExportLane.SERIAL if argument else ExportLane.PARALLEL
+    return ExportLane(argument)
+
+
+def queue_of(lane: ExportLane) -> str:
+    return {
+        ExportLane.CUSTOMER: CUSTOMER_EXPORT_QUEUE,
+        ExportLane.SERIAL: EXPORT_QUEUE,
+        ExportLane.PARALLEL: PARALLEL_EXPORT_QUEUE,
+    }[lane]
+
+
+def partition_of(company_id: int, customer_id: int, lane: ExportLane) -> str:
+    """A company's queue partition, in the customers' lanes the customer's: the queues serialise per partition."""
+    return f"{company_id}:{customer_id}" if lane is ExportLane.CUSTOMER else str(company_id)
 
 
 def link_workflow_id(invoice_id: int, generation: int) -> str:
@@ -139,6 +169,19 @@ def _send_document(
     return _guarded(lambda: steps.send_document(current_deps(), company_id, invoice_id, mode, customer_id, article_ids))
 
 
+@DBOS.step(name="export.prepare")
+def _prepare(company_id: int, invoice_id: int, generation: int, counts: bool = True) -> two_steps.Prepared:
+    return _guarded(lambda: two_steps.prepare(current_deps(), company_id, invoice_id, generation, counts=counts))
+
+
+@DBOS.step(name="export.send_and_finish")
+def _send_and_finish(
+    company_id: int, invoice_id: int, mode: str, customer: steps.ResolvedCustomer, article_ids: list[str | None]
+) -> str | None:
+    deps = current_deps()
+    return _guarded(lambda: two_steps.send_and_finish(deps, company_id, invoice_id, mode, customer, article_ids))
+
+
 @DBOS.step(name="export.link_off")
 def _link_off(invoice_id: int) -> None:
     steps.turn_link_off(current_deps(), invoice_id)
@@ -188,13 +231,16 @@ class _Stop:
 
 
 @DBOS.workflow(name=EXPORT_WORKFLOW)
-def export_invoice(company_id: int, invoice_id: int, generation: int, may_create: bool = True) -> str:
-    """Export one approved invoice; returns the final state.
+def export_invoice(company_id: int, invoice_id: int, generation: int, may_create: bool | str = True) -> str:
+    """Export one approved invoice in seven steps; returns the final state. Exports are now enqueued as
+    `export_invoice_in_two_steps`; this one stays registered for the workflows recorded before it, which DBOS
+    resumes by name and replays by step position.
 
-    ``may_create`` is False in the parallel lane: an export there that turns out to need a new customer or article
-    in Visma hands itself over to the serial lane and returns that export's final state. (The default keeps
-    workflows recorded before the lanes existed, all serial, recoverable.)"""
+    ``may_create`` is the lane (`lane_of`; the default keeps workflows recorded before the lanes existed, all
+    serial, recoverable): an export that needs a customer or an article its lane may not create hands itself over
+    to the lane that may, and returns that export's final state."""
     deps = current_deps()
+    lane = lane_of(may_create)
     for attempt in range(deps.max_attempts):
         begun = _begin(company_id, invoice_id, generation)
         if not begun.proceed:
@@ -204,11 +250,11 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
         try:
             _check_connection(company_id)
             step = "resolve_customer"
-            customer = _resolve_customer(company_id, invoice_id, may_create)
+            customer = _resolve_customer(company_id, invoice_id, lane is ExportLane.CUSTOMER)
             mismatch = customer.type_mismatch
             step = "resolve_articles"
             voucher = begun.mode == steps.VOUCHER_MODE
-            article_ids = [] if voucher else _resolve_articles(company_id, invoice_id, may_create)
+            article_ids = [] if voucher else _resolve_articles(company_id, invoice_id, lane is ExportLane.SERIAL)
             step = "send_document"
             sent = _send_document(company_id, invoice_id, begun.mode, customer.visma_id, article_ids)
             if deps.link_back and not DBOS.patch(LINK_LANE_PATCH):
@@ -218,22 +264,92 @@ def export_invoice(company_id: int, invoice_id: int, generation: int, may_create
             _finish(company_id, invoice_id, sent, customer)
             _start_link(company_id, invoice_id, generation, deps.link_back)
             return ExportState.EXPORTED
-        except steps.CreateNeeded:
-            return _hand_over(company_id, invoice_id, generation, step)
-        except steps.NeedsAttention as attention:
-            # Raised inside the resolve_customer step, so a recorded workflow's step sequence is unchanged (no patch).
-            return _stop(invoice_id, step, _Stop(ExportState.NEEDS_ATTENTION, "needs_attention", str(attention)))
-        except VismaError as error:
-            if not error.retriable:
-                return _stop(invoice_id, step, _classify(error, mismatch))
-            _record(invoice_id, ExportState.EXPORTING, step, "retry", _retry_message(error), error)
-            DBOS.sleep(_delay(deps, error, attempt, _jitter()))
         except DBOSException:
-            # DBOS itself (shut down under the step, say), not the export: nothing to record (recording would fail
-            # too); the workflow stays pending and resumes from its last recorded step.
             raise
-        except Exception as error:  # noqa: BLE001 - classified and recorded; a bug is logged loudly in _classify
-            return _stop(invoice_id, step, _classify(error, mismatch))
+        except Exception as error:  # noqa: BLE001 - every error has its outcome in _after_error
+            final = _after_error(error, _Failed(company_id, invoice_id, generation, step, mismatch, EXPORT_WORKFLOW))
+            if final is not None:
+                return final
+            _sleep_before_retry(deps, error, attempt)
+    return _gave_up(invoice_id)
+
+
+@DBOS.workflow(name=TWO_STEP_EXPORT_WORKFLOW)
+def export_invoice_in_two_steps(company_id: int, invoice_id: int, generation: int, lane_name: bool | str) -> str:
+    """Export one approved invoice; returns the final state. In the steady state two steps (`two_steps.py`): the
+    attempt prepared from our tables, then the document sent and the invoice marked exported; a customer or
+    articles that need Visma are resolved in their own steps between the two.
+
+    ``lane_name`` is the `ExportLane` it runs in (`lane_of`): an export that needs a customer or an article its
+    lane may not create hands itself over to the lane that may, and returns that export's final state."""
+    deps = current_deps()
+    lane = lane_of(lane_name)
+    handed_over = DBOS.workflow_id != workflow_id(invoice_id, generation)  # its first attempt began in another lane
+    for attempt in range(deps.max_attempts):
+        step = "check_connection"
+        mismatch: str | None = None
+        try:
+            prepared = _prepare(company_id, invoice_id, generation, attempt > 0 or not handed_over)
+            if not prepared.begun.proceed:
+                return "superseded"
+            customer, article_ids = prepared.customer, list(prepared.article_ids)
+            if customer is None:  # not steady: resolved with Visma, one step each as in `export_invoice`
+                step = "resolve_customer"
+                customer = _resolve_customer(company_id, invoice_id, lane is ExportLane.CUSTOMER)
+                step = "resolve_articles"
+                voucher = prepared.begun.mode == steps.VOUCHER_MODE
+                article_ids = [] if voucher else _resolve_articles(company_id, invoice_id, lane is ExportLane.SERIAL)
+            mismatch = customer.type_mismatch
+            step = "send_document"
+            _send_and_finish(company_id, invoice_id, prepared.begun.mode, customer, article_ids)
+            if deps.link_back:
+                _start_link(company_id, invoice_id, generation, link_back=True)
+            return ExportState.EXPORTED
+        except DBOSException:
+            raise
+        except Exception as error:  # noqa: BLE001 - every error has its outcome in _after_error
+            failed = _Failed(company_id, invoice_id, generation, step, mismatch, TWO_STEP_EXPORT_WORKFLOW)
+            final = _after_error(error, failed)
+            if final is not None:
+                return final
+            _sleep_before_retry(deps, error, attempt)
+    return _gave_up(invoice_id)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """Where an attempt stopped: the workflow's invoice and generation, the step, the customer's type mismatch."""
+
+    company_id: int
+    invoice_id: int
+    generation: int
+    step: str
+    mismatch: str | None
+    workflow_name: str
+
+
+def _after_error(error: Exception, failed: _Failed) -> str | None:
+    """The final state an error leaves the export in, or None when the attempt is to be retried (recorded here;
+    the workflow sleeps out the delay). DBOS's own exceptions never come here: the workflows re-raise them."""
+    if isinstance(error, steps.CreateNeeded):
+        customer = isinstance(error, steps.CustomerToCreate)
+        return _hand_over(failed, ExportLane.CUSTOMER if customer else ExportLane.SERIAL)
+    if isinstance(error, steps.NeedsAttention):
+        # Raised inside the resolve_customer step, so a recorded workflow's step sequence is unchanged (no patch).
+        stop = _Stop(ExportState.NEEDS_ATTENTION, "needs_attention", str(error))
+        return _stop(failed.invoice_id, failed.step, stop)
+    if isinstance(error, VismaError) and error.retriable:
+        _record(failed.invoice_id, ExportState.EXPORTING, failed.step, "retry", _retry_message(error), error)
+        return None
+    return _stop(failed.invoice_id, failed.step, _classify(error, failed.mismatch))
+
+
+def _sleep_before_retry(deps: ExportDeps, error: Exception, attempt: int) -> None:
+    assert isinstance(error, VismaError), "only Visma's retriable errors are retried (_after_error)"
+    DBOS.sleep(_delay(deps, error, attempt, _jitter()))
+
+
+def _gave_up(invoice_id: int) -> str:
     message = "Visma svarar inte just nu. Exporten försöker igen automatiskt."
     _record(invoice_id, ExportState.WAITING, "retry", "gave_up", message, None)
     return ExportState.WAITING
@@ -265,21 +381,33 @@ def _start_link(company_id: int, invoice_id: int, generation: int, link_back: bo
     DBOS.enqueue_workflow_with_options(options, company_id, invoice_id)
 
 
-def _hand_over(company_id: int, invoice_id: int, generation: int, step: str) -> str:
-    """Continue the export in the serial lane (its routing went stale) and return the final state from there.
+def _hand_over(failed: _Failed, lane: ExportLane) -> str:
+    """Continue the export in the lane that may create what it needs, and return the final state from there.
 
-    The serial export is this workflow's child with a deterministic id, so a recovered parent finds it again instead
-    of enqueueing a second one, and ``runtime.wait_for`` on the parent still returns the final state."""
-    message = "Kunden eller en artikel behöver skapas i Visma först; exporten fortsätter i tur och ordning."
-    _record(invoice_id, ExportState.EXPORTING, step, "serial_lane", message, None)
+    The export there is this workflow's child with an id derived from this one's, running the same workflow
+    function, so a recovered parent finds it again instead of enqueueing a second one, and ``runtime.wait_for`` on
+    the first workflow still returns the final state."""
+    message = _HAND_OVER_MESSAGES[lane]
+    _record(failed.invoice_id, ExportState.EXPORTING, failed.step, f"{lane.value}_lane", message, None)
+    parent = DBOS.workflow_id
+    assert parent is not None, "only an export workflow hands itself over"
+    customer_id = steps.customer_of(current_deps(), failed.company_id, failed.invoice_id)
     options = EnqueueOptions(
-        workflow_name=EXPORT_WORKFLOW,
-        queue_name=EXPORT_QUEUE,
-        workflow_id=serial_workflow_id(invoice_id, generation),
-        queue_partition_key=str(company_id),
+        workflow_name=failed.workflow_name,
+        queue_name=queue_of(lane),
+        workflow_id=handed_over_id(parent, lane),
+        queue_partition_key=partition_of(failed.company_id, customer_id, lane),
     )
-    handle = DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation, True)
+    handle = DBOS.enqueue_workflow_with_options(
+        options, failed.company_id, failed.invoice_id, failed.generation, lane.value
+    )
     return str(handle.get_result())
+
+
+_HAND_OVER_MESSAGES = {
+    ExportLane.CUSTOMER: "Kunden behöver skapas i Visma först; exporten fortsätter när kunden finns där.",
+    ExportLane.SERIAL: "En artikel behöver skapas i Visma först; exporten fortsätter i tur och ordning.",
+}
 
 
 def _stop(invoice_id: int, step: str, stop: _Stop) -> str:
@@ -332,14 +460,14 @@ def _enqueue(company_id: int, invoice_id: int, generation: int) -> None:
     Also called from the scheduled workflow's body: the read is not a step there, on purpose. It only picks the
     queue of a child whose id is fixed, and DBOS replays a recorded enqueue by position and id, so the step
     sequence of schedules recorded before the lanes existed is unchanged."""
-    parallel = steps.export_lane(current_deps(), company_id, invoice_id) is ExportLane.PARALLEL
+    route = steps.export_lane(current_deps(), company_id, invoice_id)
     options = EnqueueOptions(
-        workflow_name=EXPORT_WORKFLOW,
-        queue_name=PARALLEL_EXPORT_QUEUE if parallel else EXPORT_QUEUE,
+        workflow_name=ENQUEUED_EXPORT_WORKFLOW,
+        queue_name=queue_of(route.lane),
         workflow_id=workflow_id(invoice_id, generation),
-        queue_partition_key=str(company_id),
+        queue_partition_key=partition_of(company_id, route.customer_id, route.lane),
     )
-    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation, not parallel)
+    DBOS.enqueue_workflow_with_options(options, company_id, invoice_id, generation, route.lane.value)
 
 
 def start_export(company_id: int, invoice_id: int) -> None:

@@ -25,6 +25,7 @@ from fakturabro.domain.errors import Conflict
 from fakturabro.domain.husavdrag import rate_change_notice
 from fakturabro.domain.invoice import InvoiceContent, InvoiceStatus
 from fakturabro.domain.money import ZERO
+from fakturabro.domain.swedish_format import plural
 from fakturabro.husavdrag.state import VismaClaimRead, record_visma_states
 from fakturabro.invoicing.content import stored_content
 from fakturabro.invoicing.settlement import settle
@@ -48,6 +49,7 @@ from fakturabro.sync.payments.plan import (
     FlagHusavdragAtPayment,
     FlagNumberMismatch,
     KnownDeviation,
+    RecordRounding,
     RecordUnknown,
     RegisterPayment,
     ReversePayment,
@@ -63,6 +65,7 @@ log = structlog.get_logger("fakturabro.sync.payments")
 DEFAULT_OVERLAP = timedelta(minutes=5)
 LEASE = timedelta(minutes=15)
 VISMA_SOURCE = "visma"
+ROUNDING_SOURCE = "rounding"  # an öre difference Visma settled (plan.RecordRounding), not money paid
 # The export records a verifikation as document type "voucher" (its mode's name); "ledger_item" is the
 # export model's own comment for the same thing. Either way the Visma document is a customer ledger item.
 VERIFIKATION_DOCUMENTS = ("voucher", "ledger_item")
@@ -88,7 +91,9 @@ class ImportResult:
     @property
     def message(self) -> str:
         """The seed's message when the sync is done, in Swedish."""
-        return f"{self.paid} fakturor betalda, {self.partially_paid} delbetalda, {self.deviations} nya avvikelser"
+        paid = plural(self.paid, "faktura betald", "fakturor betalda")
+        partly = plural(self.partially_paid, "delbetald", "delbetalda")
+        return f"{paid}, {partly}, {plural(self.deviations, 'ny avvikelse', 'nya avvikelser')}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -337,6 +342,10 @@ def _execute(
             outcome.paid.add(action.invoice_id)
         elif status is InvoiceStatus.PARTIALLY_PAID:
             outcome.partially_paid.add(action.invoice_id)
+    elif isinstance(action, RecordRounding):
+        if _register(pages, clock, action, action.amount, source=ROUNDING_SOURCE) is InvoiceStatus.PAID:
+            outcome.paid.add(action.invoice_id)
+            outcome.partially_paid.discard(action.invoice_id)
     elif isinstance(action, FlagNumberMismatch):
         outcome.deviations += _record_deviation(
             pages,
@@ -381,8 +390,9 @@ def _execute(
 def _register(
     pages: PageRepository,
     clock: Callable[[], datetime],
-    action: RegisterPayment | ReversePayment,
+    action: RegisterPayment | ReversePayment | RecordRounding,
     signed: Decimal,
+    source: str = VISMA_SOURCE,
 ) -> InvoiceStatus:
     """One payment row (negative for a reversal) and the invoice's status recomputed, in the page's transaction.
 
@@ -394,7 +404,7 @@ def _register(
         invoice_id=action.invoice_id,
         amount=signed,
         payment_date=action.payment_date or clock().date(),
-        source=VISMA_SOURCE,
+        source=source,
         external_id=action.external_id,
         created_at=clock(),
     )

@@ -117,6 +117,18 @@ class ReversePayment:
 
 
 @dataclass(frozen=True)
+class RecordRounding:
+    """Visma shows the invoice settled (its remaining amount is 0) while an öre difference is open here: the
+    invoice was totalled with another öresavrundning than Visma's. The difference is recorded as rounding (a
+    settlement of its own, not a payment), so the invoice is paid here as in Visma, never left with öre to pay."""
+
+    invoice_id: int
+    amount: Decimal  # positive, under one krona
+    payment_date: date | None
+    external_id: str
+
+
+@dataclass(frozen=True)
 class FlagNumberMismatch:
     """The seed's warning: Visma numbered the invoice differently from us (number series out of step)."""
 
@@ -152,7 +164,15 @@ class SkipUnchanged:
     reason: str
 
 
-Action = RegisterPayment | ReversePayment | FlagNumberMismatch | RecordUnknown | FlagHusavdragAtPayment | SkipUnchanged
+Action = (
+    RegisterPayment
+    | ReversePayment
+    | RecordRounding
+    | FlagNumberMismatch
+    | RecordUnknown
+    | FlagHusavdragAtPayment
+    | SkipUnchanged
+)
 
 
 @dataclass(frozen=True)
@@ -183,6 +203,7 @@ def plan(
         actions.extend(_number_check(receivable, ours, known))
         settlement = _settlement(receivable, ours)
         actions.append(settlement)
+        actions.extend(_rounding(receivable, ours))
         if isinstance(settlement, RegisterPayment):
             actions.extend(_husavdrag_check(receivable, ours, settlement.payment_date or today, known))
     return actions
@@ -258,6 +279,20 @@ def _settlement(receivable: VismaReceivable, ours: ExportedInvoice) -> Action:
     if delta < ZERO:
         return ReversePayment(ours.invoice_id, -delta, receivable.payment_date, external_id)
     return SkipUnchanged(receivable.visma_id, "payments unchanged")
+
+
+# Öresavrundning moves a total by at most 50 öre; anything larger left open is not rounding and stays to pay.
+MAX_ROUNDING = Decimal("0.50")
+
+
+def _rounding(receivable: VismaReceivable, ours: ExportedInvoice) -> list[Action]:
+    if receivable.is_credit or ours.is_credit or receivable.remaining != ZERO:
+        return []
+    left = ours.to_pay - ours.credited - ours.paid_manually - paid_from_visma(receivable, ours)
+    if not ZERO < left <= MAX_ROUNDING:
+        return []
+    external_id = f"visma:{receivable.visma_id.lower()}:rounding"
+    return [RecordRounding(ours.invoice_id, left, receivable.payment_date, external_id)]
 
 
 def paid_from_visma(receivable: VismaReceivable, ours: ExportedInvoice) -> Decimal:

@@ -395,11 +395,15 @@ def _rounding(rounding: int | None) -> dict[str, Any]:
     if rounding == 0:
         return {
             "kind": "rounding",
-            "ok": False,
-            "message": "Öresavrundning är avstängd i Visma: Visma avrundar inte fakturabeloppet till hela kronor, "
-            "så en faktura med ören får ett annat totalbelopp i Visma än här.",
+            "ok": True,
+            "message": "Öresavrundning är avstängd i Visma, så fakturabro räknar fakturor till företaget i ören, "
+            "som Visma: totalbeloppet avrundas inte till hela kronor.",
         }
-    return {"kind": "rounding", "ok": True, "message": "Öresavrundning är på i Visma, som här (hela kronor)."}
+    return {
+        "kind": "rounding",
+        "ok": True,
+        "message": "Öresavrundning är på i Visma, så fakturabro avrundar totalbeloppet till hela kronor, som Visma.",
+    }
 
 
 def _switch(kind: str, enabled: bool | None, needed: bool, setting: str, why: str) -> dict[str, Any]:

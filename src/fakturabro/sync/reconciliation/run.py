@@ -32,6 +32,7 @@ from fakturabro.store.reconciliation_repository import (
     run_of,
 )
 from fakturabro.sync import preflight
+from fakturabro.sync.company_settings import remember_settings
 from fakturabro.sync.export.workflow import ConnectionMissing, _guarded, current_deps
 from fakturabro.sync.reconciliation import planner
 from fakturabro.sync.reconciliation.facts import our_identity, visma_identity
@@ -203,6 +204,7 @@ def _store_section(db: Database, company_id: int, run_id: int, **sections: Any) 
 def reconcile_settings(db: Database, client: VismaClient, company_id: int, run_id: int) -> int:
     """Company settings, terms of payment and the next invoice number; returns the calls made."""
     settings = client.get_company_settings()
+    remember_settings(db, company_id, settings)
     terms = client.list_terms_of_payments()
     with db.transaction() as session:
         ours = preflight.gather_ours(session, company_id)

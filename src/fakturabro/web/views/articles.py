@@ -1,7 +1,7 @@
 """Artiklar: the list with search, create and edit; and which articles Visma has with the same number.
 
 As the seed says, a row whose article number also exists in Visma shows that article in Visma; every other row
-lands on the fallback article ("Minuba", or "Minuba ROT/RUT" with husavdrag).
+lands on the fallback article ("fakturabro", or "fakturabro ROT/RUT" with husavdrag; configurable).
 """
 
 from __future__ import annotations
@@ -37,7 +37,13 @@ def article_list(
     request: Request, db: Db, company_id: PageCompany, q: Annotated[str, Query(max_length=100)] = ""
 ) -> HTMLResponse:
     found = articles.list_articles(db, company_id, q.strip() or None, limit=500)
-    context = {"articles": found, "q": q, "visma": visma_articles(db, company_id)}
+    settings = request.app.state.container.settings
+    context = {
+        "articles": found,
+        "q": q,
+        "visma": visma_articles(db, company_id),
+        "fallback_names": (settings.visma_fallback_article, settings.visma_house_work_fallback_article),
+    }
     return render(request, "articles.html", context, block="results" if is_htmx(request) else None)
 
 

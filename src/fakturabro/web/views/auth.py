@@ -11,7 +11,14 @@ from fakturabro.invoicing.companies import authenticate_user
 from fakturabro.web.deps import Db
 from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.rendering import render
-from fakturabro.web.views.session import LoginLimiter, check_csrf, login_limiter, start_session
+from fakturabro.web.views.session import (
+    LoginLimiter,
+    check_csrf,
+    end_current_session,
+    logged_in_company,
+    login_limiter,
+    start_session,
+)
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Limiter = Annotated[LoginLimiter, Depends(login_limiter)]
@@ -19,7 +26,7 @@ Limiter = Annotated[LoginLimiter, Depends(login_limiter)]
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    target = "/invoices" if isinstance(request.session.get("company_id"), int) else "/login"
+    target = "/invoices" if logged_in_company(request) is not None else "/login"
     return RedirectResponse(target, status_code=303)
 
 
@@ -60,5 +67,5 @@ def login(
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str | None, Form(max_length=100)] = None) -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    end_current_session(request)
     return RedirectResponse("/login", status_code=303)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import structlog
 from dbos._error import DBOSException
 
+from fakturabro.domain.swedish_format import plural
 from fakturabro.sync.export import workflow
 
 log = structlog.get_logger(__name__)
@@ -37,4 +38,4 @@ def export_all_pending(company_id: int) -> tuple[int, str]:
         return 0, NOT_RUNNING
     if not started:
         return 0, "Det finns inga fakturor som väntar på export."
-    return len(started), f"{len(started)} fakturor skickas till Visma eEkonomi nu."
+    return len(started), f"{plural(len(started), 'faktura skickas', 'fakturor skickas')} till Visma eEkonomi nu."

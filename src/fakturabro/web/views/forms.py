@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from fakturabro.domain.errors import Conflict, ValidationFailed
+from fakturabro.domain.swedish_format import read_minus
 
 FormData = Mapping[str, Any]
 
@@ -31,7 +32,7 @@ def decimal_text(form: FormData, name: str) -> str | None:
     value = text(form, name)
     if value is None:
         return None
-    return value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    return read_minus(value).replace("\u00a0", "").replace(" ", "").replace(",", ".")
 
 
 def _key(loc: Iterable[Any]) -> str:

@@ -16,7 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fakturabro.domain.identity import format_personnummer
 from fakturabro.domain.invoice import Totals
+from fakturabro.domain.swedish_format import format_number, format_price
 from fakturabro.invoicing.inputs import InvoiceInput
 from fakturabro.invoicing.invoices import DraftTotals
 from fakturabro.invoicing.views import ArticleView, InvoiceView
@@ -55,7 +57,11 @@ def blank_row(kind: str = "labour") -> dict[str, str]:
 
 
 def _swedish_number(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}".replace(".", ",")
+    return "" if value is None else format_number(value)
+
+
+def _swedish_price(value: Decimal | None) -> str:
+    return "" if value is None else format_price(value)
 
 
 def from_form(form: FormData) -> EditorValues:
@@ -105,7 +111,7 @@ def from_invoice(invoice: InvoiceView) -> EditorValues:
                 "text": row.text,
                 "quantity": "" if row.kind == "text" else _swedish_number(row.quantity),
                 "unit": row.unit,
-                "unit_price": "" if row.kind == "text" else _swedish_number(row.unit_price),
+                "unit_price": "" if row.kind == "text" else _swedish_price(row.unit_price),
                 "vat_rate": "" if row.kind == "text" else f"{row.vat_rate.normalize():f}",
                 "hours": _swedish_number(row.hours),
                 "discount_percent": "" if row.discount_percent == 0 else _swedish_number(row.discount_percent),
@@ -120,16 +126,18 @@ def from_invoice(invoice: InvoiceView) -> EditorValues:
         values.hw_coop = work.housing_coop_org_number or ""
         values.hw_apartment = work.apartment_number or ""
         values.persons = [
-            {"personal_number": p.personal_number, "share": _swedish_number(p.share)} for p in work.persons
+            {"personal_number": format_personnummer(p.personal_number), "share": _swedish_number(p.share)}
+            for p in work.persons
         ]
     values.persons += [{"personal_number": "", "share": ""}] * (MAX_PERSONS - len(values.persons))
     return values
 
 
 def with_blank_rows(values: EditorValues) -> EditorValues:
-    """The editor always ends with an empty row to type in, and has the person slots."""
-    if not values.rows or any(values.rows[-1].get(name) for name in ROW_FIELDS if name != "kind"):
-        values.rows.append(blank_row("material" if values.rows else "labour"))
+    """A new invoice starts with an empty row to type in; a draft with rows gets no extra empty one (the
+    buttons add rows), so saving a draft shows it as it was saved. Always the person slots."""
+    if not values.rows:
+        values.rows.append(blank_row("labour"))
     values.persons += [{"personal_number": "", "share": ""}] * (MAX_PERSONS - len(values.persons))
     return values
 
@@ -142,7 +150,7 @@ def fill_from_article(row: dict[str, str], article: ArticleView | None) -> dict[
     defaults = {
         "text": article.name,
         "unit": article.unit,
-        "unit_price": _swedish_number(article.unit_price),
+        "unit_price": _swedish_price(article.unit_price),
         "vat_rate": f"{article.vat_rate.normalize():f}",
         "house_work_type": article.house_work_type or "",
     }

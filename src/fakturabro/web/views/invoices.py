@@ -7,6 +7,7 @@ its own fragment until the export reaches a final state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from fakturabro.domain.errors import DomainError
+from fakturabro.domain.identity import format_personnummer
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.invoicing import articles, customers, invoices, search
 from fakturabro.invoicing.inputs import MAX_ID
@@ -59,6 +61,14 @@ TABS: dict[str, tuple[str, tuple[InvoiceStatus, ...]]] = {
 # --- the list ------------------------------------------------------------------------------------------------
 
 
+def _tab_counts(by_status: Mapping[str, int]) -> dict[str, int]:
+    """Each tab's count; "Alla" (no statuses of its own) counts every invoice, not none."""
+    return {
+        key: sum(by_status.values()) if not statuses else sum(by_status.get(s.value, 0) for s in statuses)
+        for key, (_, statuses) in TABS.items()
+    }
+
+
 @router.get("/invoices", response_class=HTMLResponse)
 def invoice_list(request: Request, db: Db, company_id: PageCompany, tab: Tab = "alla") -> HTMLResponse:
     """The list: tabs by status, and the search box and filters (``invoice_filters``), a page at a time."""
@@ -74,7 +84,7 @@ def invoice_list(request: Request, db: Db, company_id: PageCompany, tab: Tab = "
         "exports": exports,
         "filters": invoice_filters.shown(request.query_params, wanted),
         "filter_problems": problems,
-        "tab_counts": {key: sum(found.by_status.get(s.value, 0) for s in sts) for key, (_, sts) in TABS.items()},
+        "tab_counts": _tab_counts(found.by_status),
     }
     block = "results" if is_htmx(request) else None
     return render(request, "invoices.html", context, block=block)
@@ -178,8 +188,15 @@ def _edit(values: EditorValues, action: str, db: Database, company_id: int) -> N
 
 def _customer_defaults(values: EditorValues, known: dict[str, CustomerView]) -> None:
     customer = known.get(values.customer_number)
-    if customer is not None:
-        values.reverse_charge = customer.reverse_charge
+    if customer is None:
+        return
+    values.reverse_charge = customer.reverse_charge
+    # A private customer is usually the buyer who claims the husavdrag: the first buyer slot takes their
+    # personnummer unless the user has typed one.
+    if customer.kind == "private" and customer.personal_number and values.persons:
+        first = values.persons[0]
+        if not first.get("personal_number"):
+            values.persons[0] = {**first, "personal_number": format_personnummer(customer.personal_number)}
 
 
 def _customers(db: Database, company_id: int) -> dict[str, CustomerView]:

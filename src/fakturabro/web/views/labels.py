@@ -57,10 +57,10 @@ EXPORT_STEPS = {
 
 # The link back from the Visma document to the invoice, next to the export state on the invoice's page.
 LINK_STATES = {
-    "linked": "Länkad från Visma",
-    "pending": "Länken från Visma skapas …",
+    "linked": "Fakturan i Visma har en länk tillbaka hit",
+    "pending": "Länken från fakturan i Visma hit skapas …",
     "refused": "Visma godtog inte länken hit (se exporthistoriken)",
-    "off": "Ingen länk från Visma",
+    "off": "Ingen länk från Visma hit",
 }
 
 EXPORT_OUTCOMES = {
@@ -72,7 +72,7 @@ EXPORT_OUTCOMES = {
     "gave_up": "väntar, försöker senare",
     "refused": "avvisad av Visma",
     "link_refused": "länken godtogs inte",
-    "linked": "länkad från Visma",
+    "linked": "länk tillbaka hit skapad i Visma",
     "not_connected": "inte kopplad",
     "needs_reconnect": "behöver återanslutning",
     "needs_attention": "behöver åtgärd (kunden i Visma stämmer inte)",

@@ -18,6 +18,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from fakturabro.domain.identity import mask_personnummer
 from fakturabro.domain.money import format_sek
+from fakturabro.domain.swedish_format import format_number, format_price, plural, read_minus
 from fakturabro.invoicing.companies import company_name
 from fakturabro.web.views import labels
 from fakturabro.web.views.session import csrf_token
@@ -28,15 +29,24 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 templates = Jinja2Blocks(directory=TEMPLATES)
 
 
-def sek(value: Decimal | str | int | None) -> str:
-    """``1 234,50 kr`` (non-breaking spaces, so an amount never wraps)."""
+def _decimal(value: Decimal | str | int | None) -> Decimal | None:
     if value is None or value == "":
-        return ""
+        return None
+    if isinstance(value, Decimal):
+        return value
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return Decimal(read_minus(str(value)))
     except InvalidOperation:
-        return str(value)
-    return format_sek(amount)
+        return None
+
+
+def sek(value: Decimal | str | int | None, negate: bool = False) -> str:
+    """``1 234,50 kr``, ``−45,00 kr`` (non-breaking spaces, so an amount never wraps); ``negate`` for a line that
+    takes the amount off (a deduction), so its sign is written once, by this filter, and never doubled."""
+    amount = _decimal(value)
+    if amount is None:
+        return "" if value is None else str(value)
+    return format_sek(-amount if negate else amount)
 
 
 def swedish_date(value: date | datetime | None) -> str:
@@ -50,17 +60,22 @@ def swedish_date(value: date | datetime | None) -> str:
 
 
 def number(value: Decimal | str | int | None) -> str:
-    """A quantity or a percentage the Swedish way: ``1,5`` and ``25``."""
-    if value is None or value == "":
-        return ""
-    amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    text = f"{amount.normalize():f}"
-    return text.replace(".", ",")
+    """A quantity or a percentage the Swedish way: ``1,5``, ``25``, ``−0,25``."""
+    amount = _decimal(value)
+    return "" if amount is None else format_number(amount)
+
+
+def price(value: Decimal | str | int | None) -> str:
+    """A unit price with its öre: ``129,50``."""
+    amount = _decimal(value)
+    return "" if amount is None else format_price(amount)
 
 
 templates.env.filters["sek"] = sek
 templates.env.filters["sv_date"] = swedish_date
 templates.env.filters["num"] = number
+templates.env.filters["price"] = price
+templates.env.globals["plural"] = plural
 templates.env.filters["masked"] = mask_personnummer
 templates.env.globals.update(
     KINDS=labels.KINDS,

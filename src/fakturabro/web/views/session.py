@@ -1,9 +1,10 @@
 """Who is logged in: signed session cookies, CSRF tokens, session expiry and a login rate limit.
 
-The session cookie (Starlette's, signed with the app's secret) carries the user, the company and the login time.
-A session older than ``session_max_age_seconds`` is over even if the browser still sends the cookie, so a copied
-cookie does not live for ever. Every POST checks the session's CSRF token, sent as the form field ``csrf`` or, for
-htmx requests, the ``X-CSRF-Token`` header (the layout puts it in ``hx-headers``).
+The session cookie (Starlette's, signed with the app's secret) carries only the key of a session kept on the server
+(``invoicing.sessions``) and the CSRF token: logout, a password change or the operator end the session at once in
+every process, and an idle or too old session is over even if the browser still sends the cookie. Every POST
+checks the session's CSRF token, sent as the form field ``csrf`` or, for htmx requests, the ``X-CSRF-Token``
+header (the layout puts it in ``hx-headers``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from fakturabro.bootstrap import Container
+from fakturabro.invoicing.sessions import begin_session, end_session, session_owner
 
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_ATTEMPTS = 5
@@ -48,26 +51,43 @@ def _container(request: Request) -> Container:
     return container
 
 
+def _lifetimes(container: Container) -> tuple[timedelta, timedelta]:
+    settings = container.settings
+    return timedelta(seconds=settings.session_idle_seconds), timedelta(seconds=settings.session_max_age_seconds)
+
+
 def start_session(request: Request, user_id: int, company_id: int) -> None:
-    """A fresh session (new CSRF token) so a session id planted before the login is worth nothing."""
+    """A new server session with a new key and CSRF token, so a session id planted before the login is worth
+    nothing; a session the browser had before is ended."""
+    container = _container(request)
+    end_current_session(request)
+    _idle, lifetime = _lifetimes(container)
+    key = begin_session(container.db, user_id, company_id, lifetime=lifetime)
+    # company_id only labels pages and log lines; what lets the browser in is the open session ``sid``.
+    request.session.update({"sid": key, "company_id": company_id, "csrf": secrets.token_urlsafe(32)})
+
+
+def end_current_session(request: Request) -> None:
+    key = request.session.get("sid")
+    if isinstance(key, str):
+        end_session(_container(request).db, key)
     request.session.clear()
-    request.session.update(
-        {
-            "user_id": user_id,
-            "company_id": company_id,
-            "csrf": secrets.token_urlsafe(32),
-            "login_at": _container(request).clock().timestamp(),
-        }
-    )
+
+
+def logged_in_company(request: Request) -> int | None:
+    """The company of the browser's session while that session is open on the server; None otherwise."""
+    key = request.session.get("sid")
+    if not isinstance(key, str):
+        return None
+    container = _container(request)
+    idle, lifetime = _lifetimes(container)
+    owner = session_owner(container.db, key, idle=idle, lifetime=lifetime)
+    return owner.company_id if owner else None
 
 
 def session_company(request: Request) -> int:
-    company_id = request.session.get("company_id")
-    login_at = request.session.get("login_at")
-    container = _container(request)
-    max_age = container.settings.session_max_age_seconds
-    expired = not isinstance(login_at, int | float) or container.clock().timestamp() - login_at > max_age
-    if not isinstance(company_id, int) or expired:
+    company_id = logged_in_company(request)
+    if company_id is None:
         request.session.clear()
         if request.headers.get("HX-Request") == "true":
             # A fragment request (a polling badge, live totals) must not get the login page swapped into it.

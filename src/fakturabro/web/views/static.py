@@ -12,6 +12,7 @@ _TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 
 router = APIRouter(include_in_schema=False)
@@ -24,3 +25,11 @@ def static_file(name: str) -> FileResponse:
     if "/" in name or name.startswith(".") or path.suffix not in _TYPES or not path.is_file():
         raise HTTPException(404, "Filen finns inte.")
     return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico on every page whatever the page links; the SVG icon answers (issue 20)."""
+    return FileResponse(
+        STATIC / "favicon.svg", media_type=_TYPES[".svg"], headers={"Cache-Control": "public, max-age=86400"}
+    )
