@@ -168,6 +168,7 @@ class Invoice(Base):
     rounding: Mapped[Decimal | None] = mapped_column(Money())
     # The öresavrundning the invoice was priced with at approval (the Visma company's); None: before it was kept.
     whole_krona_rounding: Mapped[bool | None] = mapped_column(Boolean)
+    ocr: Mapped[str | None] = mapped_column(String(25))  # the OCR payment reference, given at approval
     total: Mapped[Decimal | None] = mapped_column(Money())
     house_work_deduction: Mapped[Decimal | None] = mapped_column(Money())
     to_pay: Mapped[Decimal | None] = mapped_column(Money())

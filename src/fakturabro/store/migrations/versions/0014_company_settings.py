@@ -1,8 +1,8 @@
 """The company's details for its invoices (Inställningar → Företaget): address, org and VAT numbers, F-skatt,
-payment accounts, terms, OCR mode and logo.
+payment accounts, terms, OCR mode and logo; and each approved invoice's OCR reference.
 
-Revision ID: 0009_company_settings
-Revises: 0013_delivery
+Revision ID: 0014_company_settings
+Revises: 0010_sessions
 Create Date: 2026-12-04 13:30:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_company_settings"
-down_revision: str | None = "0013_delivery"
+revision: str = "0014_company_settings"
+down_revision: str | None = "0010_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,7 +49,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("company_id", name=op.f("pk_company_settings")),
     )
+    # Frozen at approval, like the number: a later change of OCR mode must not change a sent invoice's reference.
+    op.add_column("invoices", sa.Column("ocr", sa.String(length=25), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invoices") as batch:
+        batch.drop_column("ocr")
     op.drop_table("company_settings")
