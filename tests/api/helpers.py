@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 
 PRIVATE_PNR = "19811218-9876"  # test personnummer (valid checksum)
 SECOND_PNR = "19850203-2397"
@@ -23,7 +24,7 @@ class Api:
 
     def __init__(self, client: TestClient, container: Container) -> None:
         self.client = client
-        self.company = create_company(container.db, f"Firma {uuid.uuid4().hex[:12]}")
+        self.company = create_company_with_details(container.db, f"Firma {uuid.uuid4().hex[:12]}")
         self.token = create_api_token(container.db, self.company.id).token
         self.headers = {"Authorization": f"Bearer {self.token}"}
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
+from fakturabro.documents.model import DocumentRow, HusavdragSection, InvoiceDocument, Line, Logo
 from fakturabro.domain import invoice_document as legal
 from fakturabro.domain.company import CompanyDetails
 from fakturabro.domain.husavdrag import HusavdragKind
 from fakturabro.domain.money import ZERO
-from fakturabro.documents.model import DocumentRow, HusavdragSection, InvoiceDocument, Line, Logo
 from fakturabro.invoicing.views import CustomerView, InvoiceView, RowView
 
 MINUS = "\u2212"
@@ -81,7 +81,10 @@ def _seller_legal(company: CompanyDetails) -> list[str]:
 
 
 def _buyer(invoice: InvoiceView, customer: CustomerView) -> list[str]:
-    lines = [customer.name, *_address(customer.address_line1, customer.address_line2, customer.postal_code, customer.city)]
+    lines = [
+        customer.name,
+        *_address(customer.address_line1, customer.address_line2, customer.postal_code, customer.city),
+    ]
     if customer.country_code != "SE":
         lines.append(customer.country_code)
     if customer.org_number:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
@@ -20,7 +21,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from fakturabro.documents.logo import logo_flowable
 from fakturabro.documents.model import InvoiceDocument, Line
@@ -108,7 +108,9 @@ def _head(document: InvoiceDocument) -> list[Flowable]:
 
 def _rows(document: InvoiceDocument) -> Table:
     header = ["Art.nr", "Benämning", "Antal", "À-pris exkl. moms", "Rabatt", "Moms", "Belopp exkl. moms"]
-    data: list[list[object]] = [[_p(text, size=7.5, bold=True, align=2 if i >= 2 else 0) for i, text in enumerate(header)]]
+    data: list[list[object]] = [
+        [_p(text, size=7.5, bold=True, align=2 if i >= 2 else 0) for i, text in enumerate(header)]
+    ]
     for row in document.rows:
         if row.is_text:
             data.append(["", _p(row.text), "", "", "", "", ""])
@@ -140,7 +142,11 @@ def _lines_table(lines: list[Line], label_width: float, value_width: float) -> T
 
 def _sums(document: InvoiceDocument) -> KeepTogether:
     return KeepTogether(
-        [_lines_table(document.vat_summary, 90 * mm, 36 * mm), Spacer(0, 2 * mm), _lines_table(document.totals, 90 * mm, 36 * mm)]
+        [
+            _lines_table(document.vat_summary, 90 * mm, 36 * mm),
+            Spacer(0, 2 * mm),
+            _lines_table(document.totals, 90 * mm, 36 * mm),
+        ]
     )
 
 
@@ -184,7 +190,7 @@ def _numbered_canvas(footer: str) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            super().__init__(*args, **kwargs)
             self._pages: list[dict[str, object]] = []
 
         def showPage(self) -> None:  # noqa: N802 - ReportLab's name
@@ -208,5 +214,3 @@ def _numbered_canvas(footer: str) -> type[Canvas]:
             self.drawRightString(A4[0] - MARGIN, MARGIN - 2 * mm, f"Sida {number} av {count}")
 
     return NumberedCanvas
-
-

@@ -101,7 +101,9 @@ def clean_bankgiro(value: str | None, errors: ErrorCollector) -> str | None:
     if digits is None:
         return None
     if not re.fullmatch(r"\d{7,8}", digits) or not luhn.is_valid(digits):
-        errors.add(("bankgiro",), "Bankgironumret är ogiltigt (7 eller 8 siffror, t.ex. 5050-1055).", "invalid_bankgiro")
+        errors.add(
+            ("bankgiro",), "Bankgironumret är ogiltigt (7 eller 8 siffror, t.ex. 5050-1055).", "invalid_bankgiro"
+        )
         return None
     return f"{digits[:-4]}-{digits[-4:]}"
 

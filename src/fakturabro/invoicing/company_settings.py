@@ -259,5 +259,3 @@ def _company(session: Transaction, company_id: int) -> Company:
 
 def _text(value: str | None) -> str | None:
     return value.strip() or None if value else None
-
-
