@@ -11,6 +11,7 @@ from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing import customers, invoices
+from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput
 from fakturabro.store.migrate import is_up_to_date, upgrade
 from fakturabro.store.models import Article, Company
@@ -67,7 +68,7 @@ def test_personnummer_are_encrypted_at_rest(container: Container) -> None:
 def test_an_old_database_is_upgraded_and_an_up_to_date_one_is_left_alone(fresh_container: Container) -> None:
     container = fresh_container
     upgrade(container.engine, "0001_invoicing_core")
-    create_company_with_details(container.db, "Gammal AB")
+    create_company(container.db, "Gammal AB")
     assert not is_up_to_date(container.engine)
     upgrade(container.engine)
     assert is_up_to_date(container.engine)

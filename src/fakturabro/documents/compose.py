@@ -57,7 +57,7 @@ def compose(
         notes=_notes(invoice, is_draft),
         husavdrag=_husavdrag(invoice, sign),
         payment=_payment(invoice, company, is_draft),
-        late_interest=company.late_interest_text,
+        late_interest=None if invoice.is_credit else company.late_interest_text,
         logo=logo,
         footer=[company.name, *_seller_legal(company)],
     )
@@ -196,9 +196,9 @@ def _personnummer(value: str) -> str:
 
 
 def _payment(invoice: InvoiceView, company: CompanyDetails, is_draft: bool) -> list[Line]:
-    lines = [Line("Att betala", money(invoice.totals.to_pay), strong=True)]
     if invoice.is_credit:
-        return lines
+        return [Line("Kreditbelopp", money(invoice.totals.to_pay), strong=True)]
+    lines = [Line("Att betala", money(invoice.totals.to_pay), strong=True)]
     lines.append(Line("Förfallodag", day(invoice.due_date)))
     if company.bankgiro:
         lines.append(Line("Bankgiro", company.bankgiro))

@@ -80,7 +80,7 @@ def render_pdf(document: InvoiceDocument) -> bytes:
     story += [Spacer(0, 5 * mm), _payment(document)]
     if document.late_interest:
         story += [Spacer(0, 3 * mm), _p(document.late_interest, size=8, color=GREY)]
-    footer = _footer_text(document)
+    footer = _footer_lines(document)
     template.build(story, canvasmaker=_numbered_canvas(footer))
     return buffer.getvalue()
 
@@ -181,11 +181,12 @@ def _payment(document: InvoiceDocument) -> KeepTogether:
     return KeepTogether([_p("Betalning", size=10, bold=True), Spacer(0, 1 * mm), box])
 
 
-def _footer_text(document: InvoiceDocument) -> str:
-    return " · ".join([*document.footer, *document.seller_address, *document.seller_contact])
+def _footer_lines(document: InvoiceDocument) -> list[str]:
+    """The seller's legal details on one line, its address and contact on the next."""
+    return [" · ".join(document.footer), " · ".join([*document.seller_address, *document.seller_contact])]
 
 
-def _numbered_canvas(footer: str) -> type[Canvas]:
+def _numbered_canvas(footer: list[str]) -> type[Canvas]:
     """A canvas that draws the footer and "Sida n av m" on every page once the page count is known."""
 
     class NumberedCanvas(Canvas):
@@ -209,8 +210,9 @@ def _numbered_canvas(footer: str) -> type[Canvas]:
             self.setFont(FONT, 7)
             self.setFillColor(GREY)
             self.setStrokeColor(RULE)
-            self.line(MARGIN, MARGIN + 6 * mm, A4[0] - MARGIN, MARGIN + 6 * mm)
-            self.drawString(MARGIN, MARGIN + 2 * mm, footer[:180])
-            self.drawRightString(A4[0] - MARGIN, MARGIN - 2 * mm, f"Sida {number} av {count}")
+            self.line(MARGIN, MARGIN + 8 * mm, A4[0] - MARGIN, MARGIN + 8 * mm)
+            for index, text in enumerate(footer):
+                self.drawCentredString(A4[0] / 2, MARGIN + (4 - 3.5 * index) * mm, text)
+            self.drawRightString(A4[0] - MARGIN, MARGIN - 4 * mm, f"Sida {number} av {count}")
 
     return NumberedCanvas
