@@ -51,9 +51,11 @@ def upgrade() -> None:
     )
     # Frozen at approval, like the number: a later change of OCR mode must not change a sent invoice's reference.
     op.add_column("invoices", sa.Column("ocr", sa.String(length=25), nullable=True))
+    op.create_index("ix_invoices_company_id_ocr", "invoices", ["company_id", "ocr"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_company_id_ocr", table_name="invoices")
     with op.batch_alter_table("invoices") as batch:
         batch.drop_column("ocr")
     op.drop_table("company_settings")
