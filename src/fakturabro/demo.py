@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from fakturabro.invoicing import articles, customers, invoices
 from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.invoicing.company_settings import CompanySettingsInput, update_company_settings
 from fakturabro.invoicing.inputs import ArticleInput, CustomerInput, InvoiceInput
 from fakturabro.store.database import Database
 from fakturabro.store.models import Company
@@ -40,6 +41,7 @@ def demo_company_exists(db: Database) -> bool:
 def seed_demo(db: Database, today: date | None = None) -> DemoLogin:
     """Create the demo company with a login, an API token, registers and three draft invoices."""
     company = create_company(db, DEMO_COMPANY)
+    update_company_settings(db, company.id, CompanySettingsInput.model_validate(DEMO_COMPANY_DETAILS))
     create_user(db, company.id, DEMO_EMAIL, DEMO_PASSWORD)
     token = create_api_token(db, company.id, "demo").token
     for customer in _CUSTOMERS:
@@ -52,7 +54,21 @@ def seed_demo(db: Database, today: date | None = None) -> DemoLogin:
     return DemoLogin(company.id, DEMO_EMAIL, DEMO_PASSWORD, token)
 
 
-# Test identity numbers (valid checksums, not real people or companies).
+# Test identity numbers (valid checksums, not real people or companies). The bankgiro is Bankgirot's example.
+DEMO_COMPANY_DETAILS: dict[str, Any] = {
+    "name": DEMO_COMPANY,
+    "org_number": "559123-4561",
+    "address_line1": "Verkstadsgatan 7",
+    "postal_code": "212 15",
+    "city": "Malmö",
+    "phone": "040-12 34 56",
+    "email": DEMO_EMAIL,
+    "website": "demobygg.se",
+    "f_skatt": True,
+    "bankgiro": "5050-1055",
+    "payment_terms_days": 30,
+    "ocr_mode": "luhn",
+}
 _CUSTOMERS: list[dict[str, Any]] = [
     {
         "customer_number": "1001",

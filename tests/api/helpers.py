@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing.companies import create_api_token, create_company
@@ -21,9 +22,13 @@ BRF_ORG = "769606-2392"
 class Api:
     """A client acting for one company through its bearer token."""
 
-    def __init__(self, client: TestClient, container: Container) -> None:
+    def __init__(self, client: TestClient, container: Container, with_details: bool = True) -> None:
+        """``with_details=False``: a company that has not yet filled in Inställningar → Företaget."""
         self.client = client
-        self.company = create_company(container.db, f"Firma {uuid.uuid4().hex[:12]}")
+        name = f"Firma {uuid.uuid4().hex[:12]}"
+        self.company = (
+            create_company_with_details(container.db, name) if with_details else create_company(container.db, name)
+        )
         self.token = create_api_token(container.db, self.company.id).token
         self.headers = {"Authorization": f"Bearer {self.token}"}
 

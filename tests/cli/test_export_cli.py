@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing import invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.customers import create_customer
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
 from fakturabro.settings import Settings
@@ -73,8 +73,8 @@ def _queued_exports(data_dir: Path) -> set[str]:
 def test_export_pending_queues_the_approved_invoices_waiting_for_visma(
     container: Container, environment: dict[str, str]
 ) -> None:
-    elfirman = create_company(container.db, "Elfirman i Lund AB").id
-    ror = create_company(container.db, "Rör AB").id
+    elfirman = create_company_with_details(container.db, "Elfirman i Lund AB").id
+    ror = create_company_with_details(container.db, "Rör AB").id
     waiting = _invoice(container, elfirman, approve=True)
     _invoice(container, elfirman, approve=False)  # a draft is not exported
     other = _invoice(container, ror, approve=True)
@@ -94,7 +94,7 @@ def test_export_pending_queues_the_approved_invoices_waiting_for_visma(
 
 
 def test_export_pending_with_nothing_waiting_queues_none(container: Container, environment: dict[str, str]) -> None:
-    company = create_company(container.db, "Tom AB").id
+    company = create_company_with_details(container.db, "Tom AB").id
     _invoice(container, company, approve=False)
 
     assert "0 fakturor köade för export till Visma." in _export_pending(environment)

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import build
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.customers import create_customer
 from fakturabro.invoicing.inputs import CustomerInput
 from fakturabro.sandbox.testing import live_sandbox
@@ -40,7 +40,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
         container = build(settings)
         try:
             upgrade(container.engine)
-            company = create_company(container.db, "Elfirman i Lund AB")
+            company = create_company_with_details(container.db, "Elfirman i Lund AB")
             erik = CustomerInput(
                 customer_number="1002",
                 name="Erik Johansson",

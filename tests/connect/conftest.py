@@ -18,8 +18,8 @@ from connect_support import (
     serve,
 )
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 
-from fakturabro.invoicing.companies import create_company
 from fakturabro.store.database import Database, make_engine
 from fakturabro.sync.connection import VismaSetup, activate
 
@@ -85,6 +85,6 @@ def db(sqlite_url: str, clock: Clock, token_key: bytes) -> Iterator[Database]:
 
 @pytest.fixture
 def company(db: Database) -> Company:
-    company_id = create_company(db, "Elfirman AB").id
+    company_id = create_company_with_details(db, "Elfirman AB").id
     activate(db, company_id)
     return Company(company_id)

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from connect_helpers import login_and_consent, query
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import build
 from fakturabro.cli import app
-from fakturabro.invoicing.companies import create_company
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync.connection import VismaSetup, activate, complete_connect, start_connect
@@ -47,7 +47,7 @@ def test_status_and_check(env: Path) -> None:
     )
     container = build(settings)
     upgrade(container.engine)
-    company_id = create_company(container.db, "Målarfirman AB").id
+    company_id = create_company_with_details(container.db, "Målarfirman AB").id
     runner = CliRunner()
 
     status = runner.invoke(app, ["visma", "status", "--company", "Målarfirman AB"])

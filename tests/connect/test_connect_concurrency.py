@@ -19,8 +19,8 @@ from connect_support import Clock, postgres_database
 from connect_workers import Container, call_visma_concurrently, process_worker
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from tests.company_details import create_company_with_details
 
-from fakturabro.invoicing.companies import create_company
 from fakturabro.store.database import Database
 from fakturabro.store.visma_models import VismaConnection
 from fakturabro.sync.connection import (
@@ -38,7 +38,7 @@ PROCESSES = int(os.environ.get("FAKTURABRO_CONCURRENT_REFRESH_PROCESSES", "2"))
 
 
 def connected_company(db: Database, setup: VismaSetup) -> int:
-    company_id = create_company(db, "Rörfirman AB").id
+    company_id = create_company_with_details(db, "Rörfirman AB").id
     activate(db, company_id)
     with httpx.Client(timeout=10) as browser:
         callback = query(login_and_consent(browser, start_connect(db, setup, company_id)))

@@ -18,9 +18,10 @@ import pytest
 from connect_helpers import SEED_EMAIL, SEED_PASSWORD, login_and_consent, parse_form, query
 from connect_support import free_port, serve
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.invoicing.companies import create_api_token, create_user
 from fakturabro.invoicing.customers import create_customer
 from fakturabro.invoicing.inputs import CustomerInput, HouseWorkInput, InvoiceInput, PersonInput, RowInput
 from fakturabro.invoicing.invoices import create_invoice
@@ -54,7 +55,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
 class Api:
     def __init__(self, running: Running) -> None:
         db = running.container.db
-        self.company_id = create_company(db, "Elfirman i Väst AB").id
+        self.company_id = create_company_with_details(db, "Elfirman i Väst AB").id
         token = create_api_token(db, self.company_id).token
         self.http = httpx.Client(base_url=f"{running.url}/api/v1", headers={"Authorization": f"Bearer {token}"})
 
@@ -181,7 +182,7 @@ def test_callback_refuses_a_forged_state(running: Running) -> None:
 
 def test_settings_page_connects_through_the_browser_with_csrf(running: Running) -> None:
     db = running.container.db
-    company_id = create_company(db, "Rörmokarn AB").id
+    company_id = create_company_with_details(db, "Rörmokarn AB").id
     create_user(db, company_id, "ror@example.com", "hemligt-lösenord-123")
     page_url = "/settings/integrations/visma"
     with httpx.Client(base_url=running.url, timeout=30, follow_redirects=True) as browser:
@@ -226,7 +227,7 @@ def test_settings_page_connects_through_the_browser_with_csrf(running: Running) 
 
 def test_a_flow_started_on_the_page_cannot_be_finished_in_another_browser(running: Running) -> None:
     db = running.container.db
-    company_id = create_company(db, "Takläggarna AB").id
+    company_id = create_company_with_details(db, "Takläggarna AB").id
     create_user(db, company_id, "tak@example.com", "hemligt-lösenord-456")
     page_url = "/settings/integrations/visma"
     with httpx.Client(base_url=running.url, timeout=30, follow_redirects=True) as attacker:

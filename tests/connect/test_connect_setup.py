@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import SecretStr
 from sqlalchemy import text
+from tests.company_details import create_company_with_details
 
 from fakturabro.settings import Settings
 from fakturabro.store import visma_models
@@ -51,10 +52,9 @@ def test_embedded_sandbox_without_a_client_id_follows_the_request(tmp_path: Path
 
 
 def test_authorization_url_asks_for_offline_access_and_the_api_scopes(db: Database, setup: VismaSetup) -> None:
-    from fakturabro.invoicing.companies import create_company
     from fakturabro.sync.connection import activate
 
-    company_id = create_company(db, "Snickaren AB").id
+    company_id = create_company_with_details(db, "Snickaren AB").id
     activate(db, company_id)
     params = parse_qs(urlsplit(start_connect(db, setup, company_id)).query)
     assert set(params["scope"][0].split()) >= {"ea:api", "offline_access", "ea:sales", "ea:accounting"}

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.store.export_models import InvoiceExport, InvoiceExportLog
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class ExportApi:
         self.container = container
         self.control = control
         self.connections = connections
-        self.company = create_company(container.db, f"Firma {uuid.uuid4().hex[:12]}")
+        self.company = create_company_with_details(container.db, f"Firma {uuid.uuid4().hex[:12]}")
         self.headers = {"Authorization": f"Bearer {create_api_token(container.db, self.company.id).token}"}
         self.visma_company_id = visma_company_id
         self.visma = httpx.Client(

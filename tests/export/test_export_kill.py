@@ -24,10 +24,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing import customers, invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
 from fakturabro.settings import Settings
 from fakturabro.store.export_models import InvoiceExport
@@ -120,7 +120,7 @@ def _all_exported(container: Container, ids: list[int]) -> bool:
 
 def test_worker_kills_never_duplicate_or_lose_an_invoice(our_side: Container, tmp_path: Path) -> None:
     rng = random.Random(5)
-    company_id = create_company(our_side.db, f"Kill {rng.random()}").id
+    company_id = create_company_with_details(our_side.db, f"Kill {rng.random()}").id
     approved = _approve_invoices(our_side, company_id)
     with running_sandbox(tmp_path / "sandbox") as sandbox_url, httpx.Client(base_url=sandbox_url, timeout=30) as http:
         visma_company = http.post("/_sandbox/companies", json={}).json()["company_id"]

@@ -24,10 +24,10 @@ import pytest
 from cryptography.fernet import Fernet
 from dbos import DBOSClient
 from sqlalchemy import select
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.invoicing import customers, invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput, RowInput
 from fakturabro.settings import Settings
 from fakturabro.store.export_models import InvoiceExport
@@ -105,7 +105,7 @@ def test_worker_kills_in_the_parallel_lane_never_duplicate_or_lose_an_invoice(
     lanes_side: Container, tmp_path: Path
 ) -> None:
     rng = random.Random(9)
-    company_id = create_company(lanes_side.db, f"Kill lanes {rng.random()}").id
+    company_id = create_company_with_details(lanes_side.db, f"Kill lanes {rng.random()}").id
     db = lanes_side.db
     buyers = [customers.create_customer(db, company_id, CustomerInput(name=f"Kund {n}", **ADDRESS)) for n in range(4)]
     numbers = [buyer.customer_number for buyer in buyers]

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing import customers, invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.sync.export.steps import ensure_export_row
@@ -25,7 +25,7 @@ HOLD_SECONDS = 0.5
 
 
 def _approved_invoice(container: Container) -> tuple[int, int]:
-    company = create_company(container.db, f"Kapplöpning {uuid.uuid4().hex[:10]}")
+    company = create_company_with_details(container.db, f"Kapplöpning {uuid.uuid4().hex[:10]}")
     customers.create_customer(container.db, company.id, CustomerInput(name="Kund", personal_number="19811218-9876"))
     draft = InvoiceInput.model_validate(
         {"customer_number": "1", "rows": [{"text": "Arbete", "quantity": "1", "unit_price": "100"}]}

@@ -20,9 +20,10 @@ import schemathesis
 import uvicorn
 from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, Phase, settings
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
@@ -65,7 +66,7 @@ def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     """Our app over real HTTP (uvicorn in a thread) and a valid API token of a fresh company."""
     container: Container = build(_settings(tmp_path_factory.mktemp("schemathesis-api")))
     upgrade(container.engine)
-    company = create_company(container.db, "Fientlig Indata AB")
+    company = create_company_with_details(container.db, "Fientlig Indata AB")
     token = create_api_token(container.db, company.id, "schemathesis").token
     port = _free_port()
     config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="off")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import build
 from fakturabro.cli import app
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.customers import create_customer
 from fakturabro.invoicing.inputs import CustomerInput
 from fakturabro.ops import reference
@@ -32,7 +32,7 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
 def _seed(settings: Settings) -> tuple[int, int]:
     container = build(settings)
     upgrade(container.engine)
-    company = create_company(container.db, "Nyckel AB")
+    company = create_company_with_details(container.db, "Nyckel AB")
     customer = create_customer(
         container.db, company.id, CustomerInput(name="Tolvan Tolvansson", personal_number=PERSONNUMMER)
     )

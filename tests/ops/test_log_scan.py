@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import build
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.sandbox.seed import SEED_COMPANY_ID, seeded_id
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
@@ -50,7 +51,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     settings = Settings(data_dir=tmp_path / "data", token_key=token_key, secret_key="log-scan-session")
     container = build(settings)
     upgrade(container.engine)
-    company_id = create_company(container.db, "Loggfri Bygg AB").id
+    company_id = create_company_with_details(container.db, "Loggfri Bygg AB").id
     api_token = create_api_token(container.db, company_id, "log-scan").token
     container.close()
     port = free_port()

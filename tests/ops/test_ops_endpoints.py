@@ -9,9 +9,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.invoicing.companies import create_api_token, create_user
 from fakturabro.observability.metrics import serve_worker_metrics
 from fakturabro.settings import Settings
 from fakturabro.store.database import make_engine
@@ -53,7 +54,7 @@ def _assert_security_headers(response: object, path: str) -> None:
 
 
 def test_every_kind_of_response_carries_the_security_headers(client: TestClient, ops_container: Container) -> None:
-    company = create_company(ops_container.db, "Rubrik AB")
+    company = create_company_with_details(ops_container.db, "Rubrik AB")
     create_user(ops_container.db, company.id, "rubrik@firma.se", PASSWORD)
     token = create_api_token(ops_container.db, company.id, "ops").token
     bearer = {"Authorization": f"Bearer {token}"}

@@ -22,9 +22,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.settings import Settings
 from fakturabro.store.export_models import InvoiceExport
 from fakturabro.store.migrate import upgrade
@@ -74,7 +75,7 @@ def _cluster(tmp_path: Path, database_url: str | None, workers: list[str]) -> It
     )
     container = build(settings)
     upgrade(container.engine)
-    company_id = create_company(container.db, "Skala Ut AB").id
+    company_id = create_company_with_details(container.db, "Skala Ut AB").id
     api_token = create_api_token(container.db, company_id, "scale-out").token
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -22,9 +22,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.invoicing.settlement import settle
 from fakturabro.sandbox import seed
 from fakturabro.sandbox.resources.invoices import book_invoice
@@ -293,7 +294,7 @@ def visma() -> Iterator[Visma]:
 @pytest.fixture
 def ours(container: Container) -> Ours:
     db = container.db
-    company = create_company(db, f"Betalningar AB {next(_names)} {uuid.uuid4().hex[:6]}")
+    company = create_company_with_details(db, f"Betalningar AB {next(_names)} {uuid.uuid4().hex[:6]}")
     now = db.clock()
     with db.transaction() as session:
         customer = models.Customer(
@@ -350,7 +351,7 @@ def connected(visma: Visma, tmp_path: Path) -> Iterator[Connected]:
     )
     container = build(settings)
     upgrade(container.engine)
-    company = create_company(container.db, "Rörmokarna AB")
+    company = create_company_with_details(container.db, "Rörmokarna AB")
     now = container.db.clock()
     with container.db.transaction() as session:
         customer = models.Customer(

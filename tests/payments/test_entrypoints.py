@@ -6,11 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from payment_helpers import Connected, Visma, paid_in_visma
 from sqlalchemy import select
+from tests.company_details import create_company_with_details
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import Container
 from fakturabro.cli import app as fakturabro_cli
-from fakturabro.invoicing.companies import create_api_token, create_company
+from fakturabro.invoicing.companies import create_api_token
 from fakturabro.store import models
 from fakturabro.sync.connection import visma_client_for
 from fakturabro.sync.export.steps import ExportDeps
@@ -41,7 +42,7 @@ def test_the_api_imports_and_answers_with_counts(visma: Visma, connected: Connec
 
 
 def test_the_api_says_so_when_the_company_is_not_connected(connected: Connected) -> None:
-    company = create_company(connected.container.db, "Okopplade AB")
+    company = create_company_with_details(connected.container.db, "Okopplade AB")
     token = create_api_token(connected.container.db, company.id, "test").token
     with TestClient(create_app(connected.container)) as client:
         answer = client.post("/api/v1/payments/import", headers={"Authorization": f"Bearer {token}"})
@@ -81,7 +82,7 @@ def test_a_scheduled_tick_imports_connected_companies_and_steps_aside_for_the_re
         deps = schedule.deps_for(connected.container)
     else:
         deps = schedule.deps_from_export(export_deps(connected.container))
-    lonely = create_company(connected.container.db, "Okopplade AB")
+    lonely = create_company_with_details(connected.container.db, "Okopplade AB")
 
     assert schedule.connected_companies_of(deps) == [connected.ours.company_id]
     done = schedule.import_one(deps, connected.ours.company_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
-from fakturabro.invoicing.companies import create_company
 
 
 @pytest.fixture
 def company_id(container: Container) -> int:
-    return create_company(container.db, f"Register AB {uuid.uuid4().hex[:8]}").id
+    return create_company_with_details(container.db, f"Register AB {uuid.uuid4().hex[:8]}").id

@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from tests.company_details import create_company_with_details
 from typer.testing import CliRunner
 
 from fakturabro.bootstrap import build
 from fakturabro.cli import app
 from fakturabro.invoicing.articles import list_articles
-from fakturabro.invoicing.companies import create_company, find_company
+from fakturabro.invoicing.companies import find_company
 from fakturabro.invoicing.customers import list_customers
 from fakturabro.sandbox.testing import live_sandbox
 from fakturabro.settings import Settings
@@ -50,7 +51,7 @@ def connected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox_url: str)
     settings = Settings()
     container = build(settings)
     upgrade(container.engine)
-    company_id = create_company(container.db, COMPANY).id
+    company_id = create_company_with_details(container.db, COMPANY).id
     activate(container.db, company_id)
     setup = VismaSetup.from_settings(settings)
     with httpx.Client(timeout=10) as browser:

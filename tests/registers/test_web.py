@@ -11,10 +11,11 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing.articles import list_articles
-from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.invoicing.companies import create_api_token, create_user
 from fakturabro.registers.files import read_table
 from fakturabro.web.app import create_app
 
@@ -36,7 +37,7 @@ def web(container: Container) -> TestClient:
 
 class Tenant:
     def __init__(self, container: Container) -> None:
-        self.company_id = create_company(container.db, f"Webbfirman {uuid.uuid4().hex[:8]}").id
+        self.company_id = create_company_with_details(container.db, f"Webbfirman {uuid.uuid4().hex[:8]}").id
         self.headers = {"Authorization": f"Bearer {create_api_token(container.db, self.company_id).token}"}
 
 

@@ -15,9 +15,10 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_api_token, create_company, create_user
+from fakturabro.invoicing.companies import create_api_token, create_user
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
@@ -42,7 +43,7 @@ class Browser:
 
     def __init__(self, app: FastAPI, container: Container, company_id: int | None = None) -> None:
         self.client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-        self.company_id = company_id or create_company(container.db, f"Firma {uuid.uuid4().hex[:10]}").id
+        self.company_id = company_id or create_company_with_details(container.db, f"Firma {uuid.uuid4().hex[:10]}").id
         self.email = f"{uuid.uuid4().hex[:10]}@firma.se"
         create_user(container.db, self.company_id, self.email, PASSWORD)
 
@@ -68,7 +69,7 @@ class Script:
 
     def __init__(self, app: FastAPI, container: Container) -> None:
         self.client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-        self.company_id = create_company(container.db, f"Firma {uuid.uuid4().hex[:10]}").id
+        self.company_id = create_company_with_details(container.db, f"Firma {uuid.uuid4().hex[:10]}").id
         self.headers = {"Authorization": f"Bearer {create_api_token(container.db, self.company_id).token}"}
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

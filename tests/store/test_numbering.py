@@ -7,18 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.domain.errors import Conflict, ValidationFailed
 from fakturabro.invoicing import customers, invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import CustomerInput, InvoiceInput
 
 ROW = {"text": "Arbete", "quantity": "1", "unit_price": "100"}
 
 
 def _company_with_customer(container: Container) -> tuple[int, CustomerInput]:
-    company = create_company(container.db, f"Serie {uuid.uuid4().hex[:10]}")
+    company = create_company_with_details(container.db, f"Serie {uuid.uuid4().hex[:10]}")
     customer = CustomerInput(name="Kund", personal_number="19811218-9876")
     customers.create_customer(container.db, company.id, customer)
     return company.id, customer

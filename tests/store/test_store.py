@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.invoicing import customers, invoices
@@ -18,7 +19,7 @@ from fakturabro.store.models import Article, Company
 
 @pytest.mark.parametrize("price", ["0.01", "0.10", "1234567.89", "99999999.99", "100000000.00"])
 def test_money_round_trips_exactly(container: Container, price: str) -> None:
-    company = create_company(container.db, f"Pengar {uuid.uuid4().hex[:10]}")
+    company = create_company_with_details(container.db, f"Pengar {uuid.uuid4().hex[:10]}")
     with container.db.transaction() as session:
         article = Article(
             company_id=company.id,
@@ -42,7 +43,7 @@ def test_money_round_trips_exactly(container: Container, price: str) -> None:
 
 
 def test_personnummer_are_encrypted_at_rest(container: Container) -> None:
-    company = create_company(container.db, f"Krypto {uuid.uuid4().hex[:10]}")
+    company = create_company_with_details(container.db, f"Krypto {uuid.uuid4().hex[:10]}")
     customers.create_customer(
         container.db, company.id, CustomerInput(name="Anna", personal_number="19811218-9876", customer_number="K1")
     )

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container
 from fakturabro.domain.errors import ValidationFailed
 from fakturabro.invoicing import articles, customers, invoices
-from fakturabro.invoicing.companies import create_company
 from fakturabro.invoicing.inputs import ArticleInput, CustomerInput, InvoiceInput
 from fakturabro.invoicing.invoices import DraftTotals, preview_totals
 from fakturabro.invoicing.views import InvoiceView
@@ -34,7 +34,7 @@ class Firm:
 
     def __init__(self, container: Container) -> None:
         self.db = container.db
-        self.id = create_company(self.db, f"Elfirma {uuid.uuid4().hex[:8]}").id
+        self.id = create_company_with_details(self.db, f"Elfirma {uuid.uuid4().hex[:8]}").id
         self.private = customers.create_customer(self.db, self.id, CustomerInput(name="Villa Ägare")).customer_number
         company = CustomerInput(
             name="Bygg AB", org_number="556036-0793", vat_number="SE556036079301", reverse_charge=True

@@ -13,9 +13,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from tests.company_details import create_company_with_details
 
 from fakturabro.bootstrap import Container, build
-from fakturabro.invoicing.companies import create_company, create_user
+from fakturabro.invoicing.companies import create_user
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.web.app import create_app
@@ -40,7 +41,7 @@ class User:
 
     def __init__(self, app: Any, container: Container) -> None:
         self.client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-        self.company = create_company(container.db, f"Firma {uuid.uuid4().hex[:10]}")
+        self.company = create_company_with_details(container.db, f"Firma {uuid.uuid4().hex[:10]}")
         self.email = f"{uuid.uuid4().hex[:10]}@firma.se"
         create_user(container.db, self.company.id, self.email, PASSWORD)
 

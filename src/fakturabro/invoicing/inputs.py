@@ -125,6 +125,12 @@ class PaymentInput(_Input):
     external_id: Annotated[str, Field(max_length=100), Storable] | None = None
 
 
+class PaymentByOcrInput(PaymentInput):
+    """A payment that names its invoice by the OCR reference the payer typed (a bank's or Bankgirot's record)."""
+
+    ocr: Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class CreditRowInput(_Input):
     """One row of the original to credit: its position (from 0, as in the original's ``rows``) and how much."""
 

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import structlog
 
+from fakturabro.domain.company import CompanyDetails, missing_for_invoice
 from fakturabro.domain.customer import CustomerFacts, customer_kind
 from fakturabro.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
 from fakturabro.domain.events import EventType
@@ -33,6 +34,8 @@ from fakturabro.domain.invoice import (
     validate_invoice,
 )
 from fakturabro.domain.money import ZERO, format_sek
+from fakturabro.domain.ocr import ocr_reference
+from fakturabro.invoicing.company_settings import company_details
 from fakturabro.invoicing.content import stored_content, totals_content
 from fakturabro.invoicing.inputs import CreditInput, CreditRowInput, HouseWorkInput, InvoiceInput, RowInput
 from fakturabro.invoicing.settlement import settle
@@ -52,7 +55,6 @@ T = TypeVar("T")
 OnApproved = Callable[[int, int], None]
 """Called with (company id, invoice id) after an approval has committed (the export starts here)."""
 
-PAYMENT_TERMS_DAYS = 30
 MAX_INVOICE_TOTAL = Decimal(10) ** 12  # far above any real invoice, far below the columns' limit
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
@@ -104,7 +106,9 @@ def approve_invoice(
         _ensure_draft(invoice, "godkännas")
         content = totals_content(session, invoice, db.cipher.decrypt)
         validate_invoice(content, _facts(invoice.customer))
+        company = _complete_company(session, company_id, husavdrag=invoice.house_work_kind is not None)
         invoice.number = take_next(session, company_id, INVOICE_SERIES)
+        invoice.ocr = ocr_reference(invoice.number, company.ocr_mode)
         _freeze(invoice, compute_totals(content), content.whole_krona_rounding)
         invoice.status = InvoiceStatus.APPROVED.value
         invoice.approved_at = invoice.updated_at = db.clock()
@@ -124,6 +128,19 @@ def approve_invoice(
             log.exception("on_approved callback failed", company_id=company_id, invoice_id=invoice_id)
     # Read again so the answer shows what the callbacks recorded (e.g. the export waiting).
     return get_invoice(db, company_id, invoice_id) if callbacks else view
+
+
+def _complete_company(session: Transaction, company_id: int, *, husavdrag: bool) -> CompanyDetails:
+    """The company's details, when they hold everything the invoice must carry (mervärdesskattelagen 17 kap.)."""
+    company = company_details(session, company_id)
+    missing = missing_for_invoice(company, husavdrag=husavdrag)
+    if missing:
+        raise Conflict(
+            "Fakturan kan inte godkännas förrän företagets uppgifter är ifyllda under Inställningar → Företaget. "
+            f"Det saknas: {', '.join(missing)}.",
+            "company_details_missing",
+        )
+    return company
 
 
 def credit_invoice(
@@ -314,7 +331,8 @@ def _write(
         raise _too_large()
 
     invoice.invoice_date = invoice_date
-    invoice.due_date = data.due_date or invoice_date + timedelta(days=PAYMENT_TERMS_DAYS)
+    terms = company_details(session, invoice.company_id).payment_terms_days
+    invoice.due_date = data.due_date or invoice_date + timedelta(days=terms)
     invoice.your_reference = data.your_reference
     invoice.our_reference = data.our_reference
     assign_external_id(session, invoice, data.external_id)

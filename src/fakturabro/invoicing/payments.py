@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fakturabro.domain.errors import Conflict, ErrorCollector
+from stdnum import luhn
+
+from fakturabro.domain.errors import Conflict, ErrorCollector, ValidationFailed
 from fakturabro.domain.events import EventType
 from fakturabro.domain.invoice import MAX_UNIT_PRICE, InvoiceStatus
-from fakturabro.invoicing.inputs import PaymentInput
+from fakturabro.invoicing.inputs import PaymentByOcrInput, PaymentInput
 from fakturabro.invoicing.invoices import load_invoice
 from fakturabro.invoicing.settlement import settle
 from fakturabro.invoicing.views import InvoiceView, PaymentView
@@ -13,7 +15,7 @@ from fakturabro.invoicing.views_builder import invoice_view, payment_view, swedi
 from fakturabro.store import models
 from fakturabro.store.database import Database
 from fakturabro.store.events import payment_event_data, record_invoice_event
-from fakturabro.store.repositories import PaymentRepository
+from fakturabro.store.repositories import InvoiceRepository, PaymentRepository
 
 MAX_PAYMENT = MAX_UNIT_PRICE * 1000
 
@@ -46,6 +48,22 @@ def register_payment(db: Database, company_id: int, invoice_id: int, data: Payme
         settle(session, invoice, db.clock())
         payments.flush()
         return invoice_view(session, invoice, db.cipher, today=swedish_today(db.clock()))
+
+
+def register_payment_by_ocr(db: Database, company_id: int, data: PaymentByOcrInput) -> InvoiceView:
+    """Register a payment on the invoice whose OCR reference the payer gave (spaces as people type them)."""
+    reference = data.ocr.replace(" ", "")
+    with db.transaction() as session:
+        invoice_id = InvoiceRepository(session, company_id).id_by_ocr(reference) if reference.isdigit() else None
+    if invoice_id is None:
+        raise ValidationFailed.single(("ocr",), _unknown_ocr(reference), "unknown_ocr")
+    return register_payment(db, company_id, invoice_id, PaymentInput.model_validate(data.model_dump(exclude={"ocr"})))
+
+
+def _unknown_ocr(reference: str) -> str:
+    if not reference.isdigit() or not luhn.is_valid(reference):
+        return "OCR-numret är felskrivet: det ska bara ha siffror och kontrollsiffran stämmer inte."
+    return f"Ingen godkänd faktura har OCR-nummer {reference}."
 
 
 def list_payments(db: Database, company_id: int, invoice_id: int) -> list[PaymentView]:

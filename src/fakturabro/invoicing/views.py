@@ -148,6 +148,7 @@ class InvoiceView(BaseModel):
     external_id: str | None = Field(default=None, description="Your own id for it (unique per company).")
     status: str
     number: int | None
+    ocr: str | None = Field(None, description="The OCR payment reference (Bankgirot's modulus 10), given at approval")
     customer_number: str
     customer: CustomerRef
     invoice_date: date

@@ -80,6 +80,7 @@ def invoice_view(
         external_id=invoice.external_id,
         status=invoice.status,
         number=invoice.number,
+        ocr=invoice.ocr,
         customer_number=customer.customer_number,
         customer=CustomerRef(
             id=customer.id,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -143,7 +144,11 @@ class Invoice(Base):
     """An invoice; the totals columns are frozen at approval and empty on a draft."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "external_id"))
+    __table_args__ = (
+        UniqueConstraint("company_id", "number"),
+        UniqueConstraint("company_id", "external_id"),
+        Index("ix_invoices_company_id_ocr", "company_id", "ocr"),  # a payment found by its OCR reference
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
@@ -168,6 +173,7 @@ class Invoice(Base):
     rounding: Mapped[Decimal | None] = mapped_column(Money())
     # The öresavrundning the invoice was priced with at approval (the Visma company's); None: before it was kept.
     whole_krona_rounding: Mapped[bool | None] = mapped_column(Boolean)
+    ocr: Mapped[str | None] = mapped_column(String(25))  # the OCR payment reference, given at approval
     total: Mapped[Decimal | None] = mapped_column(Money())
     house_work_deduction: Mapped[Decimal | None] = mapped_column(Money())
     to_pay: Mapped[Decimal | None] = mapped_column(Money())

@@ -177,6 +177,11 @@ class InvoiceRepository(CompanyScoped):
             query = query.with_for_update(of=Invoice)
         return self.session.scalar(query)
 
+    def id_by_ocr(self, ocr: str) -> int | None:
+        """The approved invoice that carries this OCR payment reference (the number is unique, so is the OCR)."""
+        query = select(Invoice.id).where(Invoice.company_id == self.company_id, Invoice.ocr == ocr)
+        return self.session.scalar(query)
+
     def loaded(self, invoice_id: int) -> Invoice | None:
         """An invoice this unit of work may already hold (no query then), e.g. a credit invoice's original."""
         invoice = self.session.get(Invoice, invoice_id)

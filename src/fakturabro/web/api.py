@@ -13,7 +13,15 @@ from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.invoicing import articles, customers, invoices, payments
 from fakturabro.invoicing.companies import company_name
-from fakturabro.invoicing.inputs import MAX_ID, ArticleInput, CreditInput, CustomerInput, InvoiceInput, PaymentInput
+from fakturabro.invoicing.inputs import (
+    MAX_ID,
+    ArticleInput,
+    CreditInput,
+    CustomerInput,
+    InvoiceInput,
+    PaymentByOcrInput,
+    PaymentInput,
+)
 from fakturabro.invoicing.views import ArticleView, CompanyView, CustomerView, InvoiceView, PaymentView
 from fakturabro.sync import preflight
 from fakturabro.sync.export import workflow as export_workflow
@@ -183,6 +191,12 @@ def _in_export_process(start: Callable[[], T]) -> T:
 @router.get("/invoices/{invoice_id}/payments", tags=["payments"])
 def list_payments(invoice_id: Id, db: Db, company_id: CompanyId) -> list[PaymentView]:
     return payments.list_payments(db, company_id, invoice_id)
+
+
+@router.post("/payments/by-ocr", status_code=201, tags=["payments"])
+def register_payment_by_ocr(body: PaymentByOcrInput, db: Db, company_id: CompanyId) -> InvoiceView:
+    """A payment on the invoice with this OCR reference, as a bank statement or Bankgirot's file names it."""
+    return payments.register_payment_by_ocr(db, company_id, body)
 
 
 @router.post("/invoices/{invoice_id}/payments", status_code=201, tags=["payments"])

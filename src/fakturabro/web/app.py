@@ -11,7 +11,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
-from fakturabro.web import api, api_visma, errors, husavdrag, ops, pages, payment_import, reconciliation, registers
+from fakturabro.web import (
+    api,
+    api_visma,
+    documents,
+    errors,
+    husavdrag,
+    ops,
+    pages,
+    payment_import,
+    reconciliation,
+    registers,
+)
 from fakturabro.web.integrator import install as install_integrator_api
 from fakturabro.web.limits import BodyLimits
 
@@ -39,6 +50,8 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.include_router(registers.router)
     app.include_router(reconciliation.router)
     app.include_router(husavdrag.router)
+    app.include_router(documents.api_router)  # the invoice PDF and printable page (web/documents.py)
+    app.include_router(documents.page_router)
     install_integrator_api(app, container)  # events, webhooks, tokens, idempotency keys (web/integrator.py)
     app.add_middleware(
         SessionMiddleware,

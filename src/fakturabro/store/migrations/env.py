@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 from fakturabro.store import (  # noqa: F401 - their tables in the metadata autogenerate compares
+    company_models,
     delivery_models,
     integrator_models,
     session_models,

@@ -286,7 +286,7 @@ def next_invoice_number(db: Database, company_id: int) -> int:
         return next_value(session, company_id, INVOICE_SERIES)
 
 
-# --- export badge, export again, print ----------------------------------------------------------------------
+# --- export badge, export again ----------------------------------------------------------------------
 
 
 def _badge_info(db: Database, company_id: int, invoice: InvoiceView) -> ExportInfo | None:
@@ -326,13 +326,6 @@ def export_again(
         context |= {"detail": bool(detalj), "history": export_history(db, company_id, invoice_id)}
         return render(request, "export_badge.html", context)
     return RedirectResponse(f"/invoices/{invoice_id}", status_code=303)
-
-
-@router.get("/invoices/{invoice_id}/print", response_class=HTMLResponse)
-def print_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id: Id) -> HTMLResponse:
-    invoice = invoices.get_invoice(db, company_id, invoice_id)
-    customer = customers.get_customer(db, company_id, invoice.customer.id)
-    return render(request, "invoice_print.html", {"invoice": invoice, "customer": customer})
 
 
 def _redirect(request: Request, target: str) -> Response:
