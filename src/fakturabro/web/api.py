@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from fakturabro.domain.errors import Conflict
 from fakturabro.domain.invoice import InvoiceStatus
 from fakturabro.invoicing import articles, customers, invoices, payments
-from fakturabro.invoicing.companies import company_name
 from fakturabro.invoicing.inputs import (
     MAX_ID,
     ArticleInput,
@@ -22,7 +21,7 @@ from fakturabro.invoicing.inputs import (
     PaymentByOcrInput,
     PaymentInput,
 )
-from fakturabro.invoicing.views import ArticleView, CompanyView, CustomerView, InvoiceView, PaymentView
+from fakturabro.invoicing.views import ArticleView, CustomerView, InvoiceView, PaymentView
 from fakturabro.sync import preflight
 from fakturabro.sync.export import workflow as export_workflow
 from fakturabro.visma.errors import OAuthError
@@ -36,11 +35,6 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Search = Annotated[str | None, Query(max_length=100)]
-
-
-@router.get("/company", tags=["company"])
-def current_company(db: Db, company_id: CompanyId) -> CompanyView:
-    return CompanyView(id=company_id, name=company_name(db, company_id))
 
 
 # --- customers -------------------------------------------------------------------------------------------

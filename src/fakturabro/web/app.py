@@ -13,6 +13,7 @@ from fakturabro.bootstrap import Container, build
 from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
 from fakturabro.web import (
     api,
+    api_company,
     api_visma,
     documents,
     errors,
@@ -44,6 +45,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     errors.install(app)
     app.add_exception_handler(pages.LoginRequired, _to_login)
     app.include_router(api.router)
+    app.include_router(api_company.router)
     app.include_router(pages.router)
     app.include_router(api_visma.router)
     app.include_router(payment_import.router)
