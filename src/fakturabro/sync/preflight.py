@@ -252,9 +252,17 @@ def _number_series(visma: VismaFacts, ours: OurFacts) -> CheckItem:
         f"{ours.next_invoice_number} i fakturabro. Visma låter inte fakturabro bestämma fakturanumret, så serierna "
         "måste stämma innan du exporterar – annars får fakturan ett annat nummer i Visma och betalningar kan inte "
         "matchas.",
-        f"Ändra nästa fakturanummer i Visma (inställningarna för fakturering) till {ours.next_invoice_number}, "
-        f"eller ändra nästa fakturanummer i fakturabro till {visma.next_invoice_number}.",
+        _series_advice(ours.next_invoice_number, visma.next_invoice_number),
     )
+
+
+def _series_advice(ours: int, visma: int) -> str:
+    """Where to make the two series agree. fakturabro's number can only move up (a number used stays used), so
+    it is offered only when Visma is ahead."""
+    advice = f"Ändra nästa fakturanummer i Visma (inställningarna för fakturering) till {ours}"
+    if visma > ours:
+        advice += f", eller höj nästa fakturanummer i fakturabro till {visma} under Inställningar → Företaget"
+    return advice + "."
 
 
 def _fallback(key: str, visma: VismaFacts, article: mapping.FallbackArticle, *, needed: bool) -> CheckItem:
