@@ -30,6 +30,6 @@ def render_invoice_pdf(db: Database, company_id: int, invoice_id: int) -> bytes:
     return render_pdf(invoice_document(db, company_id, invoice_id))
 
 
-def invoice_pdf_filename(number: int | None) -> str:
+def invoice_pdf_filename(number: int | str | None) -> str:
     """``Faktura-17.pdf``; a draft, which has no number yet, is ``Faktura-utkast.pdf``."""
-    return f"Faktura-{number}.pdf" if number is not None else "Faktura-utkast.pdf"
+    return f"Faktura-{number}.pdf" if number else "Faktura-utkast.pdf"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from stdnum import luhn
-
 from fakturabro.domain.errors import Conflict, ErrorCollector, ValidationFailed
 from fakturabro.domain.events import EventType
 from fakturabro.domain.invoice import MAX_UNIT_PRICE, InvoiceStatus
+from fakturabro.domain.ocr import OcrMode, is_valid_ocr
 from fakturabro.invoicing.inputs import PaymentByOcrInput, PaymentInput
 from fakturabro.invoicing.invoices import load_invoice
 from fakturabro.invoicing.settlement import settle
@@ -61,7 +60,7 @@ def register_payment_by_ocr(db: Database, company_id: int, data: PaymentByOcrInp
 
 
 def _unknown_ocr(reference: str) -> str:
-    if not reference.isdigit() or not luhn.is_valid(reference):
+    if not is_valid_ocr(reference, OcrMode.LUHN):  # the check digit, whichever mode made the reference
         return "OCR-numret är felskrivet: det ska bara ha siffror och kontrollsiffran stämmer inte."
     return f"Ingen godkänd faktura har OCR-nummer {reference}."
 

@@ -45,8 +45,7 @@ def print_invoice(request: Request, db: Db, company_id: PageCompany, invoice_id:
 
 
 def _pdf(document: InvoiceDocument) -> Response:
-    number = int(document.number) if document.number else None
-    filename = invoice_pdf_filename(number)
+    filename = invoice_pdf_filename(document.number)
     return Response(
         render_pdf(document),
         media_type="application/pdf",
