@@ -27,4 +27,4 @@ def test_settings_list_the_visma_integration(user: User) -> None:
     page = user.get("/settings/integrations")
     assert "Visma eEkonomi" in page.text
     assert "Inte aktiverad" in page.text
-    assert user.get("/settings").headers["location"] == "/settings/integrations"
+    assert user.get("/settings").headers["location"] == "/settings/company"

@@ -19,8 +19,9 @@ from fakturabro.domain.company import (
     clean_org_number,
     clean_plusgiro,
     clean_vat_number,
+    missing_for_invoice,
 )
-from fakturabro.domain.errors import ErrorCollector, NotFound
+from fakturabro.domain.errors import ErrorCollector, FieldError, NotFound
 from fakturabro.domain.ocr import OcrMode
 from fakturabro.invoicing.inputs import MAX_ID, Email, Name, OptionalName, OptionalShort, _Input
 from fakturabro.store.company_models import CompanySettings
@@ -91,19 +92,9 @@ def update_company_settings(db: Database, company_id: int, data: CompanySettings
         company = _company(session, company_id)
         repository = CompanySettingsRepository(session, company_id)
         errors = ErrorCollector()
-        details = _checked(data, errors)
-        lowest = repository.highest_invoice_number() + 1
-        if data.next_invoice_number is not None and data.next_invoice_number < lowest:
-            errors.add(
-                ("next_invoice_number",),
-                f"Nästa fakturanummer kan inte vara lägre än {lowest}: nummer {lowest - 1} är redan använt.",
-                "number_used",
-            )
-        name = data.name.strip()
-        if name != company.name and CompanyRepository(session).name_taken(name):
-            errors.add(("name",), f"Det finns redan ett företag som heter {name}.", "duplicate_company")
+        details = _checked_against_books(session, company, data, errors)
         errors.raise_if_any()
-        company.name = name
+        company.name = details.name
         row = repository.get(for_update=True)
         if row is None:
             row = CompanySettings(company_id=company_id, updated_at=db.clock())
@@ -116,6 +107,31 @@ def update_company_settings(db: Database, company_id: int, data: CompanySettings
             set_next(session, company_id, INVOICE_SERIES, data.next_invoice_number)
         session.flush()
         return _view(session, company_id)
+
+
+def company_settings_errors(db: Database, company_id: int, data: CompanySettingsInput) -> list[FieldError]:
+    """Everything wrong with ``data``, checked as a save would check it, with nothing written (a form shows these
+    beside the errors of fields it could not even read)."""
+    with db.transaction() as session:
+        errors = ErrorCollector()
+        _checked_against_books(session, _company(session, company_id), data, errors)
+        return errors.errors
+
+
+def _checked_against_books(
+    session: Transaction, company: Company, data: CompanySettingsInput, errors: ErrorCollector
+) -> CompanyDetails:
+    details = _checked(data, errors)
+    lowest = CompanySettingsRepository(session, company.id).highest_invoice_number() + 1
+    if data.next_invoice_number is not None and data.next_invoice_number < lowest:
+        errors.add(
+            ("next_invoice_number",),
+            f"Nästa fakturanummer kan inte vara lägre än {lowest}: nummer {lowest - 1} är redan använt.",
+            "number_used",
+        )
+    if details.name != company.name and CompanyRepository(session).name_taken(details.name):
+        errors.add(("name",), f"Det finns redan ett företag som heter {details.name}.", "duplicate_company")
+    return details
 
 
 def set_logo(db: Database, company_id: int, logo: bytes, content_type: str) -> CompanySettingsView:
@@ -150,6 +166,14 @@ def company_logo(db: Database, company_id: int) -> tuple[bytes, str] | None:
         if row is None or row.logo is None or row.logo_content_type is None:
             return None
         return row.logo, row.logo_content_type
+
+
+def missing_details(db: Database, company_id: int) -> tuple[list[str], list[str]]:
+    """What approval will ask for: missing for every invoice, and missing only for husavdrag invoices."""
+    with db.transaction() as session:
+        details = company_details(session, company_id)
+    always = missing_for_invoice(details, husavdrag=False)
+    return always, [item for item in missing_for_invoice(details, husavdrag=True) if item not in always]
 
 
 def company_details(session: Transaction, company_id: int) -> CompanyDetails:

@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 @router.get("/settings")
 def settings_home() -> RedirectResponse:
-    return RedirectResponse("/settings/integrations", status_code=303)
+    return RedirectResponse("/settings/company", status_code=303)
 
 
 @router.get("/settings/integrations", response_class=HTMLResponse)
