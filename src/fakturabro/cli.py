@@ -35,6 +35,7 @@ COMMAND_PLUGINS = (
     "fakturabro.sync.payments.cli",
     "fakturabro.sync.export.cli",
     "fakturabro.ops.cli",
+    "fakturabro.cli_company",
 )
 # Long-running commands: configuration checked first (clear messages, exit 2), then structured logging.
 CHECKED_COMMANDS = ("serve", "worker")
