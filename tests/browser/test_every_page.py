@@ -71,6 +71,7 @@ PAGES: dict[str, str] = {
     "register-kunder": "/registers/customers",
     "husavdrag": "/husavdrag",
     "import-export": "/billing",
+    "installningar-foretaget": "/settings/company",
     "installningar-integrationer": "/settings/integrations",
     "installningar-visma": "/settings/integrations/visma",
     "installningar-visma-avstamning": "/settings/integrations/visma/reconciliation",

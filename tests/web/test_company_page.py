@@ -9,9 +9,12 @@ import re
 from PIL import Image
 
 from fakturabro.bootstrap import Container
+from fakturabro.invoicing import customers
 from fakturabro.invoicing.company_settings import get_company_settings
+from fakturabro.invoicing.inputs import CustomerInput
 
 from .conftest import User
+from .invoice_samples import make_invoice
 
 FORM = {
     "name": "Elbolaget i Malmö AB",
@@ -127,3 +130,12 @@ def test_uploading_without_a_file_asks_for_one(user: User) -> None:
     page = user.post("/settings/company/logo", {})
     assert page.status_code == 422
     assert "Välj en bild" in field_error(page.text, "logo")
+
+
+def test_approval_without_the_details_points_to_this_page(user: User, web_container: Container) -> None:
+    customer = customers.create_customer(web_container.db, user.company.id, CustomerInput(name="Åsa Åkesson"))
+    draft = make_invoice(web_container, user.company.id, customer.customer_number, "Byte av kran", "400", "2026-11-20")
+    user.post("/settings/company", {"name": user.company.name, "payment_terms_days": "30"})
+    page = user.post(f"/invoices/{draft}/approve", {})
+    assert "Det saknas: organisationsnummer" in page.text
+    assert '<a class="btn btn-small" href="/settings/company">Fyll i företagets uppgifter</a>' in page.text

@@ -40,8 +40,8 @@ from fakturabro.web.views.session import PageCompany, check_csrf
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 OCR_MODES = {
-    OcrMode.LUHN.value: "Fakturanummer + kontrollsiffra",
-    OcrMode.LUHN_LENGTH.value: "Fakturanummer + längdsiffra + kontrollsiffra",
+    OcrMode.LUHN.value: "Med kontrollsiffra",
+    OcrMode.LUHN_LENGTH.value: "Med längd- och kontrollsiffra",
 }
 TEXT_FIELDS = [
     "name",
