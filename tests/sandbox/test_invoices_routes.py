@@ -6,9 +6,9 @@ import pytest
 from fastapi.routing import APIRoute
 
 from fakturabro.sandbox import spec
-from fakturabro.sandbox.resources import drafts, invoices, ledger, links, vouchers
+from fakturabro.sandbox.resources import drafts, invoices, ledger, links, sending, vouchers
 
-MODULES = [drafts, invoices, ledger, vouchers, links]
+MODULES = [drafts, invoices, sending, ledger, vouchers, links]
 PREFIXES = ("/customerinvoicedrafts", "/customerinvoices", "/customerledgeritems", "/vouchers", "/partnerresourcelinks")
 
 

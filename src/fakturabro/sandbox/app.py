@@ -1,4 +1,5 @@
-"""The sandbox app factory: Visma's API under `/v2`, Visma Connect under `/connect`, control under `/_sandbox`.
+"""The sandbox app factory: Visma's API under `/v2`, Visma Connect under `/connect`, control under `/_sandbox`,
+the files Visma links to (invoice PDFs) under `/documents`.
 
 Works standalone (`fakturabro sandbox`) and mounted under a prefix (`/visma-sandbox` in `fakturabro serve`);
 absolute URLs are always built from the incoming request, never hard-coded.
@@ -13,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fakturabro.sandbox import control, oauth
+from fakturabro.sandbox import control, documents, oauth
 from fakturabro.sandbox.errors import (
     VismaApiError,
     handle_http_exception,
@@ -29,6 +30,7 @@ from fakturabro.sandbox.resources import (
     ledger,
     links,
     reference,
+    sending,
     settings,
     vouchers,
 )
@@ -42,6 +44,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     articles.router,
     drafts.router,
     invoices.router,
+    sending.router,
     ledger.router,
     vouchers.router,
     links.router,
@@ -78,6 +81,7 @@ def create_sandbox_app(
     app.middleware("http")(sandbox_middleware)
     app.include_router(oauth.router)
     app.include_router(control.router)
+    app.include_router(documents.router)
     api = APIRouter(prefix="/v2")
     for resource_router in RESOURCE_ROUTERS:
         api.include_router(resource_router)

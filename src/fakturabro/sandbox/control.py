@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import uuid
 from dataclasses import asdict
@@ -217,6 +218,37 @@ async def put_tax_deduction(
             raise HTTPException(409, refusal)
         state.save()
     return {"Id": invoice_id, "TaxDeductionStatus": status}
+
+
+@router.get("/sent")
+async def sent(state: StateDep, company_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+    """Every e-mail and e-invoice the company "sent" (`POST /v2/customerinvoices/{id}/email` and `/einvoice`),
+    per invoice Id, oldest first: `{"company_id", "emails": {Id: [...]}, "einvoices": {Id: [...]}}`."""
+    company = _company(state, company_id)
+    with state.lock:
+        return {
+            "company_id": company.id,
+            "emails": copy.deepcopy(company.sent_emails),
+            "einvoices": copy.deepcopy(company.sent_einvoices),
+        }
+
+
+@router.get("/customerinvoices/{invoice_id}/sent")
+async def sent_for_invoice(
+    invoice_id: str, state: StateDep, company_id: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    """What was sent for one invoice: `{"invoice_id", "invoice_number", "emails": [...], "einvoices": [...]}`."""
+    company = _company(state, company_id)
+    with state.lock:
+        invoice = company.invoices.get(invoice_id)
+        if invoice is None:
+            raise HTTPException(404, f"Unknown invoice {invoice_id}")
+        return {
+            "invoice_id": invoice_id,
+            "invoice_number": invoice.get("InvoiceNumber"),
+            "emails": copy.deepcopy(company.sent_emails.get(invoice_id, [])),
+            "einvoices": copy.deepcopy(company.sent_einvoices.get(invoice_id, [])),
+        }
 
 
 @functools.cache

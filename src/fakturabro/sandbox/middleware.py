@@ -36,11 +36,14 @@ def _api_templates() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def path_template(path: str) -> str:
-    """The spec's path template for an app-relative path (e.g. `/v2/customers/{customerId}`), else the path."""
+    """The spec's path template for an app-relative path (e.g. `/v2/customers/{customerId}`), else the path;
+    document links log as `/documents/{token}.pdf` (the token is a credential)."""
     if path.startswith("/v2/"):
         for pattern, template in _api_templates():
             if pattern.match(path):
                 return template
+    if path.startswith("/documents/"):
+        return "/documents/{token}.pdf"
     return path
 
 
@@ -118,7 +121,7 @@ async def sandbox_middleware(request: Request, call_next: CallNext) -> Response:
         state.log_request(
             RequestLogEntry(
                 method=request.method,
-                path=path,
+                path=template if template.startswith("/documents/") else path,
                 path_template=template,
                 status=response.status_code,
                 time=state.timestamp(),

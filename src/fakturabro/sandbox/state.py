@@ -91,6 +91,12 @@ class CompanyState:
     vouchers: dict[str, Resource] = field(default_factory=dict)
     partner_resource_links: dict[str, Resource] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    # What the sandbox "sent" (`POST /customerinvoices/{id}/email` and `/einvoice`), per invoice Id, in order;
+    # read through the control API (`GET /_sandbox/sent`). Not Visma resources.
+    sent_emails: dict[str, list[Resource]] = field(default_factory=dict)
+    sent_einvoices: dict[str, list[Resource]] = field(default_factory=dict)
+    # The PDF links `GET /customerinvoices/{id}/pdf` handed out, by the SHA-256 digest of their path token.
+    pdf_links: dict[str, Resource] = field(default_factory=dict)
 
     def next_counter(self, name: str, start: int = 1) -> int:
         """Return the next value of a named counter (voucher numbers and the like), starting at `start`."""
