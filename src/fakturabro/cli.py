@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 
 from fakturabro.bootstrap import Container, build
@@ -90,7 +91,12 @@ def serve(
     settings = Settings()
     if settings.uses_embedded_sandbox and settings.public_url == "http://127.0.0.1:8000":
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    sink = _demo_mail_sink(settings) if settings.uses_embedded_sandbox and settings.smtp_url is None else None
+    if sink is not None:
+        settings = settings.model_copy(update={"smtp_url": SecretStr(sink.url)})
     container = build(settings)
+    if sink is not None:
+        container.extras["mail_sink_dir"] = sink.directory
     upgrade(container.engine)
     if demo and database_is_empty(container.db):
         login = seed_demo(container.db)
@@ -110,9 +116,21 @@ def serve(
         fastapi_app.router.on_shutdown.append(runtime.shutdown)
     if settings.uses_embedded_sandbox:
         console.print(f"Visma-sandlåda: http://{host}:{port}{SANDBOX_MOUNT_PATH}")
+    if sink is not None:
+        console.print(f"E-post skickas till en lokal testserver ({sink.url}): http://{host}:{port}/sent-mail")
     console.print(f"fakturabro kör på http://{host}:{port}  (API-dokumentation: /docs)")
     # log_config=None: uvicorn's lines go through our redacting structlog formatter.
     uvicorn.run(fastapi_app, host=host, port=port, log_level="info", log_config=None)
+
+
+def _demo_mail_sink(settings: Settings) -> Any:
+    """With the embedded sandbox and no SMTP server configured, invoice e-mails go to a local SMTP sink whose
+    messages the "Skickad e-post" page shows, so sending works end to end without any account."""
+    from fakturabro.mail.sink import MailSink
+
+    sink = MailSink(settings.data_dir / "sent-mail")
+    sink.start()
+    return sink
 
 
 def _background_runtime() -> Any:

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         default=50_000, ge=1, validation_alias=AliasChoices("FAKTURABRO_MAX_IMPORT_ROWS", "max_import_rows")
     )
 
+    # Where fakturabro's own invoice e-mails go out (smtp://host:25, smtps://user:pass@host:465,
+    # smtp+starttls://user:pass@host:587) and the From address they carry; the company's e-mail is the Reply-To.
+    smtp_url: SecretStr | None = Field(default=None, validation_alias=AliasChoices("FAKTURABRO_SMTP_URL", "smtp_url"))
+    mail_from: str = Field(
+        default="faktura@fakturabro.se", validation_alias=AliasChoices("FAKTURABRO_MAIL_FROM", "mail_from")
+    )
+
     visma_client_id: str | None = Field(
         default=None, validation_alias=AliasChoices("VISMA_CLIENT_ID", "visma_client_id")
     )

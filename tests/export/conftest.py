@@ -22,9 +22,13 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from fakturabro.bootstrap import Container, build
+from fakturabro.mail.sink import MailSink
+from fakturabro.mail.smtp import parse_smtp_url
+from fakturabro.mail.smtp import send as send_mail
 from fakturabro.settings import Settings
 from fakturabro.store.migrate import upgrade
 from fakturabro.sync import runtime
+from fakturabro.sync.delivery.steps import DeliveryDeps
 from fakturabro.sync.export import workflow
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.visma.client import VismaClient
@@ -104,7 +108,16 @@ def connections(sandbox_url: str) -> Connections:
 
 
 @pytest.fixture(scope="session")
-def export_container(tmp_path_factory: pytest.TempPathFactory, connections: Connections) -> Iterator[Container]:
+def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
+    """A local SMTP server that keeps what it receives; addresses at refused.example are refused with a 550."""
+    with MailSink(tmp_path_factory.mktemp("mail"), refused_domains=["refused.example"]) as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def export_container(
+    tmp_path_factory: pytest.TempPathFactory, connections: Connections, mail_sink: MailSink
+) -> Iterator[Container]:
     """Our app's database and the DBOS runtime, with the export registered on approval."""
     data_dir = tmp_path_factory.mktemp("export-data")
     settings = Settings(
@@ -114,6 +127,7 @@ def export_container(tmp_path_factory: pytest.TempPathFactory, connections: Conn
         secret_key="test-session-secret",
     )
     container = build(settings, on_approved=[workflow.start_export])
+    container.on_approved.append(runtime.send_by_default(container.db))
     upgrade(container.engine)
     deps = ExportDeps(
         db=container.db,
@@ -126,7 +140,17 @@ def export_container(tmp_path_factory: pytest.TempPathFactory, connections: Conn
         article_refresh_seconds=0,
         in_flight_grace_seconds=2.0,  # > the sandbox's 1.5 s withheld answers in the fault tests
     )
-    runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False)
+    delivery_deps = DeliveryDeps(
+        db=container.db,
+        client_for=connections.client_for,
+        smtp_for=lambda _company_id: parse_smtp_url(mail_sink.url),
+        send_mail=lambda server, message: send_mail(server, message, timeout=5),
+        backoff_base_seconds=0.05,
+        backoff_cap_seconds=0.5,
+        export_wait_seconds=0.1,
+        in_flight_grace_seconds=2.0,
+    )
+    runtime.launch(settings, deps, polling_interval_sec=0.05, schedule_pending=False, delivery_deps=delivery_deps)
     yield container
     runtime.shutdown()
     container.close()

@@ -43,6 +43,9 @@ MODEL_SCHEMAS: list[tuple[type[m.VismaModel], str]] = [
     (m.CreditedBy, "CreditedByApi"),
     (m.CustomerInvoice, "CustomerInvoiceApi"),
     (m.InvoicePayment, "InvoicePaymentApi"),
+    (m.InvoiceEmail, "EmailApi"),
+    (m.ElectronicInvoiceRequest, "ElectronicInvoiceRequestApi"),
+    (m.InvoiceUrl, "InvoiceUrlApi"),
     (m.VoucherRow, "VoucherRowApi"),
     (m.Voucher, "VoucherApi"),
     (m.CustomerLedgerItem, "CustomerLedgerItemApi"),
@@ -201,6 +204,12 @@ def request_bodies() -> list[tuple[m.VismaModel, str]]:
             ),
             "PartnerResourceLinkApi",
         ),
+        (
+            m.InvoiceEmail(email="anna@example.com", cc_recipients=["ekonomi@example.com"], subject="Faktura ####"),
+            "EmailApi",
+        ),
+        (m.InvoiceEmail(), "EmailApi"),
+        (m.ElectronicInvoiceRequest(), "ElectronicInvoiceRequestApi"),
     ]
 
 

@@ -30,6 +30,8 @@ EXPLANATIONS = {
     "max_json_bytes": "The largest JSON request body accepted, in bytes (bigger: 413).",
     "max_upload_bytes": "The largest uploaded file accepted, in bytes (bigger: 413).",
     "max_import_rows": "The most rows one file import reads; a longer file is refused with a Swedish message.",
+    "smtp_url": "The SMTP server for invoice e-mails: smtp://, smtps://user:pass@ or smtp+starttls://user:pass@.",
+    "mail_from": "The From address of invoice e-mails (the company's own address is their Reply-To).",
     "visma_client_id": "Your Visma Developer client id. Unset: the built-in Visma sandbox is used.",
     "visma_client_secret": "The client secret that belongs to `VISMA_CLIENT_ID`.",
     "visma_redirect_uri": "The OAuth callback registered with Visma. "

@@ -32,6 +32,10 @@ from dbos import DBOS, DBOSConfig, WorkflowHandle
 
 from fakturabro.bootstrap import Container
 from fakturabro.settings import Settings
+from fakturabro.store.database import Database
+from fakturabro.sync.delivery import workflow as delivery
+from fakturabro.sync.delivery.requests import default_delivery
+from fakturabro.sync.delivery.steps import DeliveryDeps
 from fakturabro.sync.export import link_workflow, workflow
 from fakturabro.sync.export.steps import ExportDeps
 from fakturabro.sync.pacing_db import pacer_for
@@ -91,6 +95,7 @@ def launch(
     polling_interval_sec: float = 0.2,
     schedule_pending: bool = True,
     webhook_deps: webhooks.WebhookDeps | None = None,
+    delivery_deps: DeliveryDeps | None = None,
 ) -> None:
     """Configure the export, start DBOS (recovering workflows a dead process left) and register the queues (the two
     export lanes, the links)."""
@@ -117,6 +122,11 @@ def launch(
         webhook_deps or webhooks.production_deps(settings, deps.db),
         polling_interval_sec=polling_interval_sec,
         schedule=schedule_pending,
+    )
+    delivery.register(
+        delivery_deps or delivery_deps_from_export(settings, deps),
+        polling_interval_sec=polling_interval_sec,
+        sweep=schedule_pending,
     )
     if schedule_pending and DBOS.get_schedule(PENDING_SCHEDULE) is None:
         DBOS.create_schedule(
@@ -210,11 +220,37 @@ def production_deps(container: Container) -> ExportDeps:
     )
 
 
+def delivery_deps_from_export(settings: Settings, deps: ExportDeps) -> DeliveryDeps:
+    """Sending's dependencies: the export's storage and Visma clients, the deployment's SMTP server."""
+    from fakturabro.mail.smtp import parse_smtp_url, send
+
+    server = parse_smtp_url(settings.smtp_url.get_secret_value()) if settings.smtp_url else None
+    return DeliveryDeps(
+        db=deps.db,
+        client_for=deps.client_for,
+        smtp_for=lambda _company_id: server,
+        send_mail=send,
+        sender_address=settings.mail_from,
+    )
+
+
+def send_by_default(db: Database) -> Callable[[int, int], None]:
+    """The approval hook that sends a newly approved invoice the company's default way (if it has one)."""
+
+    def hook(company_id: int, invoice_id: int) -> None:
+        requested = default_delivery(db, company_id, invoice_id)
+        if requested is not None:
+            delivery.start(requested)
+
+    return hook
+
+
 def start(container: Container, *, executor_id: str | None = None) -> None:
-    """Start the background export in this process: register the approval hook and launch DBOS.
+    """Start the background export in this process: register the approval hooks and launch DBOS.
 
     The web app and every `fakturabro worker` call this; all of them enqueue and all of them run exports.
     """
     if workflow.start_export not in container.on_approved:
         container.on_approved.append(workflow.start_export)
+        container.on_approved.append(send_by_default(container.db))
     launch(container.settings, production_deps(container), executor_id=executor_id)

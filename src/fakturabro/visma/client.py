@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 import httpx
@@ -45,8 +45,11 @@ from fakturabro.visma.models import (
     CustomerInvoiceDraftValidation,
     CustomerLedgerItem,
     CustomerLedgerItemWithVoucher,
+    ElectronicInvoiceRequest,
     FiscalYear,
+    InvoiceEmail,
     InvoicePayment,
+    InvoiceUrl,
     PaginationMeta,
     PartnerResourceLink,
     TermsOfPayment,
@@ -65,6 +68,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Visma documents `$pagesize` with a default of 50; 1000 is the largest size reported to work (unconfirmed).
 # The iterator trusts `Meta`, so a server that caps the size lower is still paged correctly.
 DEFAULT_PAGE_SIZE = 1000
+# The invoice PDF is fetched from the URL Visma gives (its file storage, possibly another host).
+PDF_DOWNLOAD_TIMEOUT_SECONDS = 30.0
+_PDF_PATH = "/customerinvoices/{invoice_id}/pdf"
 
 
 @dataclass(frozen=True)
@@ -436,6 +442,68 @@ class VismaClient:
         return self._write(
             "POST", InvoicePayment, "/customerinvoices/{invoice_id}/payments", payment, invoice_id=invoice_id
         )
+
+    def email_customer_invoice(
+        self,
+        invoice_id: UUID,
+        *,
+        to: str | None = None,
+        cc: list[str] | None = None,
+        subject: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Have Visma e-mail a bookkept invoice. What is None takes Visma's default: the customer's e-mail
+        address and CC addresses (an empty ``cc`` too), the company's subject and text; `####` in ``subject``
+        becomes the invoice number. A POST: once sent it is not retried (a lost answer may hide a sent mail)."""
+        body = InvoiceEmail(email=to, cc_recipients=cc, subject=subject, message=message)
+        self.request("POST", "/customerinvoices/{invoice_id}/email", path_params={"invoice_id": invoice_id}, body=body)
+
+    def einvoice_customer_invoice(self, invoice_id: UUID, send_type: int = 1) -> None:
+        """Have Visma send a bookkept invoice through Autoinvoice; ``send_type`` as `ElectronicInvoiceRequest`
+        (1 e-invoice to the customer's electronic address, 2 print and post, 3 B2C, 4 Kivra). Not retried once
+        sent, like every write."""
+        body = ElectronicInvoiceRequest(send_type=send_type)
+        self.request(
+            "POST", "/customerinvoices/{invoice_id}/einvoice", path_params={"invoice_id": invoice_id}, body=body
+        )
+
+    def customer_invoice_pdf(self, invoice_id: UUID) -> bytes:
+        """The invoice as Visma's PDF: ask Visma for its URL, then download it from there.
+
+        The download goes through the same `httpx.Client` (its transport, proxies, TLS settings) but without
+        the bearer token (``auth=None``): the URL may be on another host and carries its own credential. It is
+        not paced (not an API call) and not retried here; failures are `VismaError`s as for API calls.
+        """
+        raw = self.request("GET", _PDF_PATH, path_params={"invoice_id": invoice_id})
+        if not isinstance(raw, dict):
+            raise VismaProtocolError(f"GET {_PDF_PATH} did not answer with an InvoiceUrlApi", path=_PDF_PATH)
+        url = InvoiceUrl.model_validate(raw).url
+        if not url or urlsplit(url).scheme not in ("http", "https"):
+            raise VismaProtocolError(f"GET {_PDF_PATH} answered without a usable Url", path=_PDF_PATH)
+        return self._download_pdf(url)
+
+    def _download_pdf(self, url: str) -> bytes:
+        path = f"{_PDF_PATH} (download)"  # the URL itself is never logged: it is a credential
+        started = time.perf_counter()
+        try:
+            request = self._http.build_request(
+                "GET", url, headers={"Accept": "application/pdf"}, timeout=PDF_DOWNLOAD_TIMEOUT_SECONDS
+            )
+            response = self._http.send(request, auth=None, follow_redirects=True)
+        except httpx.TransportError as exc:
+            self._log("GET", path, None, started, 0, type(exc).__name__)
+            raise error_from_transport(exc, method="GET", path=path) from exc
+        self._log("GET", path, response.status_code, started, 0, None)
+        if not response.is_success:
+            raise error_from_response(response, path=path)
+        if not response.content.startswith(b"%PDF-"):
+            raise VismaProtocolError(
+                f"the invoice PDF download answered {response.status_code} with something that is not a PDF",
+                status=response.status_code,
+                method="GET",
+                path=path,
+            )
+        return response.content
 
     # --- ledger and vouchers -------------------------------------------------------------------------------
 

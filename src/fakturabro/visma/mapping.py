@@ -108,6 +108,7 @@ class CustomerToExport:
     country_code: str = "SE"
     email: str | None = None
     phone: str | None = None
+    einvoice_address: str | None = None  # GLN or Peppol id
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,14 @@ def customer_to_visma(customer: CustomerToExport, terms_of_payment_id: UUID) -> 
         email_address=customer.email,
         telephone=customer.phone,
         currency_code="SEK",
+        electronic_address=customer.einvoice_address,
+        edi_gln_number=_gln(customer.einvoice_address),
     )
+
+
+def _gln(einvoice_address: str | None) -> str | None:
+    """The address when it is a GLN (13 digits); a Peppol id goes in ElectronicAddress alone."""
+    return einvoice_address if einvoice_address and einvoice_address.isdigit() and len(einvoice_address) == 13 else None
 
 
 # Visma's `CustomerApi` limits (the official spec's maxLength); ours are longer, so say which field to shorten

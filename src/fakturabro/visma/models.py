@@ -225,6 +225,9 @@ class Customer(VismaModel):
     telephone: str | None = None
     mobile_phone: str | None = None
     contact_person_name: str | None = None
+    # Where Visma sends the customer's e-invoices: a GLN (13 digits) or a Peppol id.
+    edi_gln_number: str | None = None
+    electronic_address: str | None = None
     currency_code: str | None = None
     property_type: int | None = None
     property_reference: str | None = None
@@ -433,6 +436,11 @@ class CustomerInvoice(VismaModel):
     modified_utc: UtcDateTime | None = read_only()
     # The husavdrag claim: 0 None, 1 ApplicableForDeductionExport, 2 ExportedToTaxAuthority, 3 RejectedByTaxAuthority
     tax_deduction_status: int | None = read_only()
+    # Visma's OCR for the booked invoice (empty unless the company uses payment reference numbers).
+    payment_reference_number: str | None = read_only()
+    # How Visma sent it through AutoInvoice: 0/None not, 1 electronic, 2 print, 3 B2C, 4 Kivra.
+    send_type: int | None = None
+    is_not_delivered: bool | None = read_only()  # True: Visma's e-mail of it failed
 
 
 class InvoicePayment(VismaModel):
@@ -452,6 +460,34 @@ class InvoicePayment(VismaModel):
 
 
 # --- ledger and vouchers --------------------------------------------------------------------------------------
+
+
+class InvoiceEmail(VismaModel):
+    """`EmailApi`: send a bookkept invoice by e-mail. What is None takes Visma's default: the customer's e-mail
+    address, the customer's CC addresses (also for an empty list), the company's subject (`####` in a subject is
+    replaced by the invoice number) and the company's invoice text."""
+
+    email: str | None = None
+    cc_recipients: list[str] | None = None
+    subject: str | None = None
+    message: str | None = None
+
+
+class ElectronicInvoiceRequest(VismaModel):
+    """`ElectronicInvoiceRequestApi`: send a bookkept invoice through Visma's Autoinvoice."""
+
+    AUTO_INVOICE_ELECTRONIC: ClassVar[int] = 1
+    AUTO_INVOICE_PRINT: ClassVar[int] = 2
+    AUTO_INVOICE_B2C: ClassVar[int] = 3
+    KIVRA: ClassVar[int] = 4
+
+    send_type: int = AUTO_INVOICE_ELECTRONIC
+
+
+class InvoiceUrl(VismaModel):
+    """`InvoiceUrlApi`: where the invoice's PDF can be downloaded."""
+
+    url: str | None = None
 
 
 class VoucherRow(VismaModel):

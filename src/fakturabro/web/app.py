@@ -14,6 +14,7 @@ from fakturabro.settings import SANDBOX_MOUNT_PATH, Settings
 from fakturabro.web import (
     api,
     api_company,
+    api_delivery,
     api_visma,
     documents,
     errors,
@@ -46,6 +47,7 @@ def create_app(source: Settings | Container | None = None, *, mount_sandbox: boo
     app.add_exception_handler(pages.LoginRequired, _to_login)
     app.include_router(api.router)
     app.include_router(api_company.router)
+    app.include_router(api_delivery.router)
     app.include_router(pages.router)
     app.include_router(api_visma.router)
     app.include_router(payment_import.router)

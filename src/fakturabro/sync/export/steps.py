@@ -181,6 +181,7 @@ def _customer(customer: models.Customer) -> mapping.CustomerToExport:
         country_code=customer.country_code or "SE",
         email=customer.email,
         phone=customer.phone,
+        einvoice_address=customer.einvoice_address,
     )
 
 

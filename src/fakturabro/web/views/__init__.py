@@ -11,14 +11,29 @@ from fakturabro.web.views import (
     company,
     crediting,
     customers,
+    delivery,
     husavdrag,
     invoices,
+    sent_mail,
     settings,
     static,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (static, auth, customers, articles, crediting, husavdrag, invoices, billing, settings, company):
+for module in (
+    static,
+    auth,
+    customers,
+    articles,
+    crediting,
+    delivery,
+    husavdrag,
+    invoices,
+    billing,
+    settings,
+    company,
+    sent_mail,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -26,6 +26,7 @@ from fakturabro.store.database import Database
 from fakturabro.store.series import INVOICE_SERIES, next_value
 from fakturabro.web.deps import ContainerDep, Db
 from fakturabro.web.views import crediting, exporting, invoice_filters
+from fakturabro.web.views.delivery import delivery_context
 from fakturabro.web.views.errors import PageRoute
 from fakturabro.web.views.forms import FormData, text
 from fakturabro.web.views.invoice_form import (
@@ -131,6 +132,7 @@ def invoice_page(request: Request, container: ContainerDep, company_id: PageComp
         "just_approved": request.query_params.get("godkand") == "1",
         "can_credit": crediting.can_be_credited(invoice),
     }
+    context |= delivery_context(db, company_id, invoice)
     return render(request, "invoice.html", context)
 
 
