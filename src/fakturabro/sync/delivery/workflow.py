@@ -26,7 +26,7 @@ from fakturabro.store.delivery_models import InvoiceDelivery
 from fakturabro.sync.delivery import steps
 from fakturabro.sync.delivery.requests import Requested
 from fakturabro.sync.delivery.steps import DeliveryDeps, DeliveryStopped, Superseded, TryLater
-from fakturabro.sync.export.workflow import ACTIVE_WORKFLOW_STATUSES, ConnectionMissing, _guarded
+from fakturabro.sync.export.workflow import ConnectionMissing, _guarded, workflow_active
 from fakturabro.visma.errors import VismaError, VismaRateLimited
 
 log = structlog.get_logger("fakturabro.sync.delivery")
@@ -237,15 +237,7 @@ def _candidates() -> list[tuple[int, int, int]]:
                 InvoiceDelivery.state == DeliveryState.PENDING, InvoiceDelivery.updated_at < before
             )
         ).all()
-    return [(c, i, g) for c, i, g in rows if not _running(i, g)]
-
-
-def _running(invoice_id: int, generation: int) -> bool:
-    first = workflow_id(invoice_id, generation)
-    active = DBOS.list_workflows(
-        workflow_id_prefix=first, status=sorted(ACTIVE_WORKFLOW_STATUSES), load_input=False, load_output=False
-    )
-    return any(w.workflow_id == first or w.workflow_id.startswith(f"{first}-") for w in active)
+    return [(c, i, g) for c, i, g in rows if not workflow_active(workflow_id(i, g))]
 
 
 @DBOS.workflow(name="fakturabro.delivery_sweep_scheduled")

@@ -25,7 +25,6 @@ from fakturabro.store.export_models import LINK_PENDING, LINKABLE_DOCUMENTS, Inv
 from fakturabro.sync.export import steps
 from fakturabro.sync.export.steps import ExportState
 from fakturabro.sync.export.workflow import (
-    ACTIVE_WORKFLOW_STATUSES,
     LINK_QUEUE,
     LINK_WORKFLOW,
     ConnectionMissing,
@@ -34,6 +33,7 @@ from fakturabro.sync.export.workflow import (
     _jitter,
     current_deps,
     link_workflow_id,
+    workflow_active,
 )
 from fakturabro.visma.errors import VismaError
 
@@ -154,15 +154,7 @@ def _candidates() -> list[tuple[int, int, int]]:
         ).all()
     found = [(company, invoice, generation) for company, invoice, generation in rows]
     connected = {company: deps.connected(company) for company in {c for c, _, _ in found}}
-    return [row for row in found if connected[row[0]] and not _link_running(row[1], row[2])]
-
-
-def _link_running(invoice_id: int, generation: int) -> bool:
-    first = link_workflow_id(invoice_id, generation)
-    active = DBOS.list_workflows(
-        workflow_id_prefix=first, status=sorted(ACTIVE_WORKFLOW_STATUSES), load_input=False, load_output=False
-    )
-    return any(w.workflow_id == first or w.workflow_id.startswith(f"{first}-") for w in active)
+    return [row for row in found if connected[row[0]] and not workflow_active(link_workflow_id(row[1], row[2]))]
 
 
 @DBOS.workflow(name="fakturabro.link_sweep_scheduled")

@@ -116,6 +116,15 @@ def link_workflow_id(invoice_id: int, generation: int) -> str:
     return f"link-{invoice_id}-{generation}"
 
 
+def workflow_active(first_id: str) -> bool:
+    """Whether the workflow ``first_id``, or a sweep's restart of it (``<first_id>-<suffix>``), is queued or
+    running (the sweeps leave those alone)."""
+    active = DBOS.list_workflows(
+        workflow_id_prefix=first_id, status=sorted(ACTIVE_WORKFLOW_STATUSES), load_input=False, load_output=False
+    )
+    return any(w.workflow_id == first_id or w.workflow_id.startswith(f"{first_id}-") for w in active)
+
+
 # --- the steps as DBOS steps ---------------------------------------------------------------------------------
 
 
